@@ -1,0 +1,123 @@
+/**
+ * gRPC plumbing for gRPC sources: proto loading with one set of options, one channel per upstream
+ * (built in main.ts and passed down), and unary calls with a deadline, the caller's AbortSignal and
+ * status → catalogue mapping.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { UpstreamError } from './errors.js';
+
+/** proto-loader options every source and sandbox share, so both sides decode alike. */
+export const protoLoaderOptions: protoLoader.Options = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/** Loads a .proto file and returns the package definition object. */
+export function loadProto(path: string): grpc.GrpcObject {
+  return grpc.loadPackageDefinition(protoLoader.loadSync(path, protoLoaderOptions));
+}
+
+/** Resolves `pkg.Service` inside a loaded proto. */
+export function serviceConstructor(proto: grpc.GrpcObject, qualifiedName: string): grpc.ServiceClientConstructor {
+  let node: unknown = proto;
+  for (const part of qualifiedName.split('.')) node = (node as Record<string, unknown>)[part];
+  if (typeof node !== 'function') throw new Error(`gRPC service ${qualifiedName} not found in proto`);
+  return node as grpc.ServiceClientConstructor;
+}
+
+/** Options of one gRPC upstream. */
+export interface GrpcUpstreamOptions {
+  /** Source name, used in errors and logs. */
+  name: string;
+  /** `host:port` of the upstream. */
+  address: string;
+  /** Deadline of each call, in ms. @default 2000 */
+  deadlineMs?: number;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+  /** Overrides the upstream's default deadline. */
+  deadlineMs?: number;
+  metadata?: Record<string, string>;
+}
+
+/** A gRPC upstream: unary calls by method name. */
+export interface GrpcUpstream {
+  readonly name: string;
+  unary<Res>(method: string, request: object, options?: CallOptions): Promise<Res>;
+  /** Resolves when the channel is connected, or rejects after `timeoutMs`. */
+  waitForReady(timeoutMs: number): Promise<void>;
+  close(): void;
+}
+
+type UnaryMethod = (
+  request: object,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (err: grpc.ServiceError | null, response: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+/** Creates the client (one HTTP/2 channel) for one gRPC upstream. */
+export function createGrpcUpstream(
+  Service: grpc.ServiceClientConstructor,
+  { name, address, deadlineMs = 2000 }: GrpcUpstreamOptions,
+): GrpcUpstream {
+  const client = new Service(address, grpc.credentials.createInsecure(), {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  });
+  return {
+    name,
+    unary<Res>(method: string, request: object, options: CallOptions = {}): Promise<Res> {
+      const fn = (client as unknown as Record<string, UnaryMethod>)[method];
+      if (typeof fn !== 'function') return Promise.reject(new Error(`${name}: unknown RPC ${method}`));
+      const metadata = new grpc.Metadata();
+      if (options.metadata) for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+      const deadline = Date.now() + (options.deadlineMs ?? deadlineMs);
+      return new Promise<Res>((resolve, reject) => {
+        const signal = options.signal;
+        if (signal?.aborted) {
+          reject(new UpstreamError('UPSTREAM_UNAVAILABLE', name, `${method} aborted by the client`));
+          return;
+        }
+        const onAbort = () => call.cancel();
+        const call = fn.call(client, request, metadata, { deadline }, (err, response) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (err) reject(statusError(name, method, err));
+          else resolve(response as Res);
+        });
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+    waitForReady(timeoutMs) {
+      return new Promise((resolve, reject) => {
+        client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve()));
+      });
+    },
+    close: () => client.close(),
+  };
+}
+
+function statusError(source: string, method: string, err: grpc.ServiceError): UpstreamError {
+  const detail = `${method}: ${grpc.status[err.code] ?? err.code}`;
+  const options = { cause: err, status: err.code };
+  switch (err.code) {
+    case grpc.status.DEADLINE_EXCEEDED:
+      return new UpstreamError('UPSTREAM_TIMEOUT', source, detail, options);
+    case grpc.status.NOT_FOUND:
+      return new UpstreamError('NOT_FOUND', source, detail, options);
+    case grpc.status.INVALID_ARGUMENT:
+    case grpc.status.FAILED_PRECONDITION:
+    case grpc.status.ALREADY_EXISTS:
+    case grpc.status.OUT_OF_RANGE:
+      return new UpstreamError('BAD_USER_INPUT', source, detail, options);
+    default:
+      return new UpstreamError('UPSTREAM_UNAVAILABLE', source, detail, options);
+  }
+}
