@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // graphql-yoga and @graphql-tools load graphql's CommonJS build; test code must use the same
+  // module, or schemas fail with "Cannot use GraphQLSchema from another module or realm".
+  resolve: { alias: { graphql: 'graphql/index.js' } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,

@@ -18,7 +18,10 @@ export const errorCatalogue = {
   QUERY_TOO_COMPLEX: { status: 400, message: 'The operation is too complex.' },
   PERSISTED_QUERY_NOT_FOUND: { status: 400, message: 'Persisted operation not found.' },
   GRAPHQL_PARSE_FAILED: { status: 400, message: 'The GraphQL document could not be parsed.' },
-  GRAPHQL_VALIDATION_FAILED: { status: 400, message: 'The GraphQL operation is not valid against the schema.' },
+  GRAPHQL_VALIDATION_FAILED: {
+    status: 400,
+    message: 'The GraphQL operation is not valid against the schema.',
+  },
   BAD_REQUEST: { status: 400, message: 'The HTTP request is malformed.' },
   BAD_USER_INPUT: { status: 400, message: 'The input is not valid.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },

@@ -7,7 +7,9 @@ const ENTITY_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** Token ids are lowercase slugs (`bitcoin`, `usd-coin`). */
 export function assertTokenId(id: string, argument = 'id'): string {
   if (!TOKEN_ID.test(id)) {
-    throw gatewayError('BAD_USER_INPUT', `${argument} must be a lowercase token slug such as "bitcoin".`, { argument });
+    throw gatewayError('BAD_USER_INPUT', `${argument} must be a lowercase token slug such as "bitcoin".`, {
+      argument,
+    });
   }
   return id;
 }
@@ -15,7 +17,9 @@ export function assertTokenId(id: string, argument = 'id'): string {
 /** Account, order and client-order ids: 1–64 characters of letters, digits, `-` and `_`. */
 export function assertEntityId(id: string, argument: string): string {
   if (!ENTITY_ID.test(id)) {
-    throw gatewayError('BAD_USER_INPUT', `${argument} must be 1-64 letters, digits, "-" or "_".`, { argument });
+    throw gatewayError('BAD_USER_INPUT', `${argument} must be 1-64 letters, digits, "-" or "_".`, {
+      argument,
+    });
   }
   return id;
 }

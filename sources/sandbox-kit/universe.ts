@@ -152,7 +152,24 @@ const WELL_KNOWN: ReadonlyArray<readonly [id: string, symbol: string, name: stri
   ['wrapped-bitcoin', 'WBTC', 'Wrapped Bitcoin', 'ethereum'],
 ];
 
-const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'ven', 'tor', 'zu', 'qua', 'nex', 'bi', 'sol', 'dra', 'pho', 'lyn', 'tek', 'oro'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ra',
+  'ven',
+  'tor',
+  'zu',
+  'qua',
+  'nex',
+  'bi',
+  'sol',
+  'dra',
+  'pho',
+  'lyn',
+  'tek',
+  'oro',
+];
 const CHAINS = ['ethereum', 'solana', 'bsc', 'arbitrum', 'base', 'polygon', null] as const;
 
 /** How many tokens the market knows: the well-known ones plus deterministic synthetic ones. */
@@ -166,10 +183,11 @@ function buildTokens(): UniverseToken[] {
   const random = createRandom(0x5717c4);
   const tokens: UniverseToken[] = [];
   const seen = new Set<string>();
-  for (const [id, symbol, name, chain] of WELL_KNOWN) {
+  WELL_KNOWN.forEach(([id, symbol, name, chain], rank) => {
     seen.add(id);
-    tokens.push(priced(random, { id, symbol, name, chain }));
-  }
+    // Well-known tokens lead the market-cap ranking in their listed order (bitcoin first).
+    tokens.push(priced(random, { id, symbol, name, chain }, 2e12 / (rank + 1) ** 1.3));
+  });
   while (tokens.length < TOKEN_COUNT) {
     const parts = 2 + random.int(2);
     let slug = '';
@@ -178,12 +196,16 @@ function buildTokens(): UniverseToken[] {
     seen.add(slug);
     const name = `${slug[0]!.toUpperCase()}${slug.slice(1)}`.replace(/-\d+$/, '');
     tokens.push(
-      priced(random, {
-        id: slug,
-        symbol: slug.replace(/-/g, '').slice(0, 5).toUpperCase(),
-        name: `${name} Token`,
-        chain: CHAINS[random.int(CHAINS.length)] ?? null,
-      }),
+      priced(
+        random,
+        {
+          id: slug,
+          symbol: slug.replace(/-/g, '').slice(0, 5).toUpperCase(),
+          name: `${name} Token`,
+          chain: CHAINS[random.int(CHAINS.length)] ?? null,
+        },
+        10 ** (5 + random.float() * 4),
+      ), // 100 k .. 1 bn USD: below every well-known token
     );
   }
   return tokens;
@@ -192,9 +214,10 @@ function buildTokens(): UniverseToken[] {
 function priced(
   random: ReturnType<typeof createRandom>,
   meta: Pick<UniverseToken, 'id' | 'symbol' | 'name' | 'chain'>,
+  targetMarketCap: number,
 ): UniverseToken {
   const price = 10 ** (random.float() * 9 - 4); // 0.0001 .. 100 000 USD
-  const supply = Math.round(10 ** (6 + random.float() * 6));
+  const supply = Math.max(1, Math.round(targetMarketCap / price));
   return {
     ...meta,
     priceUsd: decimal(price, price < 1 ? 8 : 2),

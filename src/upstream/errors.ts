@@ -3,7 +3,7 @@
  * (status, cause) for logs; `toClientError` turns one into the client-safe GraphQL error.
  */
 import type { GraphQLError } from 'graphql';
-import { gatewayError, type ErrorCode } from '../errors.js';
+import { type ErrorCode, gatewayError } from '../errors.js';
 
 export type UpstreamErrorCode = Extract<
   ErrorCode,

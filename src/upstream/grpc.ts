@@ -22,7 +22,10 @@ export function loadProto(path: string): grpc.GrpcObject {
 }
 
 /** Resolves `pkg.Service` inside a loaded proto. */
-export function serviceConstructor(proto: grpc.GrpcObject, qualifiedName: string): grpc.ServiceClientConstructor {
+export function serviceConstructor(
+  proto: grpc.GrpcObject,
+  qualifiedName: string,
+): grpc.ServiceClientConstructor {
   let node: unknown = proto;
   for (const part of qualifiedName.split('.')) node = (node as Record<string, unknown>)[part];
   if (typeof node !== 'function') throw new Error(`gRPC service ${qualifiedName} not found in proto`);
@@ -78,7 +81,8 @@ export function createGrpcUpstream(
       const fn = (client as unknown as Record<string, UnaryMethod>)[method];
       if (typeof fn !== 'function') return Promise.reject(new Error(`${name}: unknown RPC ${method}`));
       const metadata = new grpc.Metadata();
-      if (options.metadata) for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+      if (options.metadata)
+        for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
       const deadline = Date.now() + (options.deadlineMs ?? deadlineMs);
       return new Promise<Res>((resolve, reject) => {
         const signal = options.signal;

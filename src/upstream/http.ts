@@ -21,7 +21,10 @@ export interface HttpUpstreamOptions {
 export interface HttpUpstream {
   readonly name: string;
   /** GETs `path` (with its query string) and parses JSON; non-2xx and transport failures throw UpstreamError. */
-  getJson<T>(path: string, options?: { signal?: AbortSignal | undefined; headers?: Record<string, string> }): Promise<T>;
+  getJson<T>(
+    path: string,
+    options?: { signal?: AbortSignal | undefined; headers?: Record<string, string> },
+  ): Promise<T>;
   /** POSTs a JSON body; never retried. */
   postJson<T>(
     path: string,
@@ -32,7 +35,12 @@ export interface HttpUpstream {
 }
 
 /** Creates the pooled upstream; call once per process (main.ts). */
-export function createHttpUpstream({ name, url, timeoutMs = 2000, connections = 32 }: HttpUpstreamOptions): HttpUpstream {
+export function createHttpUpstream({
+  name,
+  url,
+  timeoutMs = 2000,
+  connections = 32,
+}: HttpUpstreamOptions): HttpUpstream {
   const origin = new URL(url).origin;
   const pool = new Pool(origin, {
     connections,
@@ -56,7 +64,8 @@ export function createHttpUpstream({ name, url, timeoutMs = 2000, connections = 
         path,
         body,
         signal: options.signal,
-        headers: body === undefined ? options.headers : { 'content-type': 'application/json', ...options.headers },
+        headers:
+          body === undefined ? options.headers : { 'content-type': 'application/json', ...options.headers },
       });
     } catch (err) {
       throw transportError(name, err);
@@ -69,12 +78,22 @@ export function createHttpUpstream({ name, url, timeoutMs = 2000, connections = 
       throw transportError(name, err);
     }
     if (statusCode < 200 || statusCode >= 300) {
-      throw new UpstreamError(statusCode === 404 ? 'NOT_FOUND' : statusCode === 400 ? 'BAD_USER_INPUT' : 'UPSTREAM_UNAVAILABLE', name, `HTTP ${statusCode} for ${method} ${path.split('?')[0]}`, { status: statusCode });
+      throw new UpstreamError(
+        statusCode === 404 ? 'NOT_FOUND' : statusCode === 400 ? 'BAD_USER_INPUT' : 'UPSTREAM_UNAVAILABLE',
+        name,
+        `HTTP ${statusCode} for ${method} ${path.split('?')[0]}`,
+        { status: statusCode },
+      );
     }
     try {
       return JSON.parse(text) as T;
     } catch (err) {
-      throw new UpstreamError('UPSTREAM_UNAVAILABLE', name, `invalid JSON from ${method} ${path.split('?')[0]}`, { cause: err });
+      throw new UpstreamError(
+        'UPSTREAM_UNAVAILABLE',
+        name,
+        `invalid JSON from ${method} ${path.split('?')[0]}`,
+        { cause: err },
+      );
     }
   }
 

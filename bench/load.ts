@@ -1,0 +1,94 @@
+/** One bounded load run against a URL: wrk when installed (C, light on the shared CPU), autocannon otherwise. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  connections: number;
+  durationSec: number;
+}
+
+const run = promisify(execFile);
+
+/** Whether wrk is on the PATH. */
+export async function hasWrk(): Promise<boolean> {
+  try {
+    await run('wrk', ['--version']).catch((err: { stdout?: string }) => {
+      if (!err.stdout?.includes('wrk')) throw err;
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function loadWithWrk(options: LoadOptions): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  const script = join(dir, 'post.lua');
+  const headerLines = Object.entries({ 'content-type': 'application/json', ...options.headers })
+    .map(([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`)
+    .join('\n');
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(options.body)}\n${headerLines}\n` +
+      `done = function(summary, latency, requests)\n` +
+      `  io.write(string.format("RESULT %d %d %f %f %d\\n", summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), summary.errors.status))\n` +
+      `end\n`,
+  );
+  const { stdout } = await run(
+    'wrk',
+    [
+      '-t1',
+      `-c${options.connections}`,
+      `-d${options.durationSec}s`,
+      '--timeout',
+      '5s',
+      '-s',
+      script,
+      options.url,
+    ],
+    { maxBuffer: 1 << 20 },
+  );
+  const match = /RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)/.exec(stdout);
+  if (!match) throw new Error(`unexpected wrk output:\n${stdout}`);
+  const [, requests, durationUs, p50Us, p99Us, non2xx] = match.map(Number) as number[];
+  return {
+    requests: requests!,
+    rps: requests! / (durationUs! / 1e6),
+    p50Ms: p50Us! / 1000,
+    p99Ms: p99Us! / 1000,
+    non2xx: non2xx!,
+  };
+}
+
+export async function loadWithAutocannon(options: LoadOptions): Promise<LoadResult> {
+  const result = await autocannon({
+    url: options.url,
+    method: 'POST',
+    body: options.body,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    connections: options.connections,
+    duration: options.durationSec,
+  });
+  return {
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+  };
+}

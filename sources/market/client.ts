@@ -1,0 +1,106 @@
+/** Typed client of the market upstream (openapi.yaml) over an injected HttpUpstream. */
+
+import { isUpstreamError, UpstreamError } from '../../src/upstream/errors.js';
+import type { HttpUpstream } from '../../src/upstream/http.js';
+import {
+  type Candle,
+  type CandleInterval,
+  MAX_BATCH_IDS,
+  type TokenMarket,
+  type TokenPage,
+} from './types.js';
+
+/** Per-call options: the request's abort signal and id. */
+export interface MarketCallOptions {
+  signal?: AbortSignal | undefined;
+  /** Forwarded as `x-request-id`. */
+  requestId?: string | undefined;
+}
+
+/** The market upstream's operations. Failures throw UpstreamError; 404s of single lookups are null. */
+export interface MarketClient {
+  /** Known tokens among `ids` (batch endpoint; more than 500 ids go out as parallel chunks). */
+  getTokens(ids: readonly string[], options?: MarketCallOptions): Promise<TokenMarket[]>;
+  /** One token, or null when the upstream does not know it. */
+  getToken(id: string, options?: MarketCallOptions): Promise<TokenMarket | null>;
+  /** One page of tokens by market capitalisation, largest first. */
+  listTokens(limit: number, offset: number, options?: MarketCallOptions): Promise<TokenPage>;
+  /** The most recent candles of a token, oldest first, or null for an unknown token. */
+  getCandles(
+    id: string,
+    interval: CandleInterval,
+    limit: number,
+    options?: MarketCallOptions,
+  ): Promise<Candle[] | null>;
+  /** Resolves when `GET /healthz` answers 2xx. */
+  ping(signal: AbortSignal): Promise<void>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Creates the client; it keeps no state besides the upstream it is given. */
+export function createMarketClient(upstream: HttpUpstream): MarketClient {
+  const get = <T>(path: string, { signal, requestId }: MarketCallOptions = {}): Promise<T> =>
+    upstream.getJson<T>(path, { signal, headers: requestId ? { 'x-request-id': requestId } : {} });
+
+  // Only the envelope and the ids the loaders key on are checked: a cheap guard against an
+  // upstream that answers JSON of another shape, which would otherwise surface as a TypeError.
+  const contractError = (path: string) =>
+    new UpstreamError('UPSTREAM_UNAVAILABLE', upstream.name, `unexpected body shape from GET ${path}`);
+
+  async function getTokenChunk(ids: readonly string[], options?: MarketCallOptions): Promise<TokenMarket[]> {
+    const body = await get<unknown>(`/v1/tokens?ids=${ids.map(encodeURIComponent).join(',')}`, options);
+    if (!isRecord(body) || !Array.isArray(body.data)) throw contractError('/v1/tokens');
+    const data = body.data as unknown[];
+    if (!data.every((token) => isRecord(token) && typeof token.id === 'string'))
+      throw contractError('/v1/tokens');
+    return data as TokenMarket[];
+  }
+
+  return {
+    async getTokens(ids, options) {
+      if (ids.length <= MAX_BATCH_IDS) return ids.length === 0 ? [] : getTokenChunk(ids, options);
+      const chunks: Promise<TokenMarket[]>[] = [];
+      for (let i = 0; i < ids.length; i += MAX_BATCH_IDS) {
+        chunks.push(getTokenChunk(ids.slice(i, i + MAX_BATCH_IDS), options));
+      }
+      return (await Promise.all(chunks)).flat();
+    },
+
+    async getToken(id, options) {
+      try {
+        const token = await get<unknown>(`/v1/tokens/${encodeURIComponent(id)}`, options);
+        if (!isRecord(token) || typeof token.id !== 'string') throw contractError('/v1/tokens/{id}');
+        return token as unknown as TokenMarket;
+      } catch (err) {
+        if (isUpstreamError(err) && err.code === 'NOT_FOUND') return null;
+        throw err;
+      }
+    },
+
+    async listTokens(limit, offset, options) {
+      const body = await get<unknown>(`/v1/tokens?limit=${limit}&offset=${offset}`, options);
+      if (!isRecord(body) || !Array.isArray(body.data) || typeof body.total !== 'number') {
+        throw contractError('/v1/tokens');
+      }
+      return body as unknown as TokenPage;
+    },
+
+    async getCandles(id, interval, limit, options) {
+      const path = `/v1/tokens/${encodeURIComponent(id)}/candles?interval=${interval}&limit=${limit}`;
+      try {
+        const body = await get<unknown>(path, options);
+        if (!isRecord(body) || !Array.isArray(body.data)) throw contractError('/v1/tokens/{id}/candles');
+        return body.data as Candle[];
+      } catch (err) {
+        if (isUpstreamError(err) && err.code === 'NOT_FOUND') return null;
+        throw err;
+      }
+    },
+
+    async ping(signal) {
+      await get<unknown>('/healthz', { signal });
+    },
+  };
+}

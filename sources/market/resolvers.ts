@@ -1,0 +1,109 @@
+/** Resolvers of the market subschema (schema.graphql): the queries and the fields of `Token`. */
+import type { IResolvers } from '@graphql-tools/utils';
+import { gatewayError } from '../../src/errors.js';
+import { assertTokenId } from '../../src/validation.js';
+import type { MarketLoaders } from './loaders.js';
+import {
+  type Candle,
+  type CandleInterval,
+  MAX_BATCH_IDS,
+  MAX_CANDLES,
+  MAX_PAGE_SIZE,
+  type TokenMarket,
+} from './types.js';
+
+/** What the market resolvers read of the request context. */
+export interface MarketContext {
+  readonly market: MarketLoaders;
+}
+
+/** A `Token` parent: a full market record, or a stub `{ id }` from another source (Position, Order). */
+export type TokenParent = TokenMarket | { readonly id: string };
+
+type TokenField = Exclude<keyof TokenMarket, 'id'>;
+
+const INTERVALS: Readonly<Record<'M5' | 'H1' | 'D1', CandleInterval>> = { M5: '5m', H1: '1h', D1: '1d' };
+
+/** Nullable arguments with defaults can still be sent as an explicit null: refused here too. */
+function inRange(value: number | null, min: number, max: number, argument: string): number {
+  if (value === null || !Number.isInteger(value) || value < min || value > max) {
+    throw gatewayError('BAD_USER_INPUT', `${argument} must be within ${min}..${max}.`, { argument });
+  }
+  return value;
+}
+
+function unknownToken(id: string) {
+  return gatewayError('NOT_FOUND', `The market service does not know token "${id}".`, { source: 'market' });
+}
+
+async function loadToken(context: MarketContext, id: string): Promise<TokenMarket> {
+  const token = await context.market.tokens.load(id);
+  if (!token) throw unknownToken(id);
+  return token;
+}
+
+/**
+ * A Token field: read from the parent when it is a full record (synchronously: this runs once per
+ * token per field), else from the batched tokens loader.
+ */
+function tokenField<K extends TokenField>(key: K) {
+  return (
+    parent: TokenParent,
+    _args: unknown,
+    context: MarketContext,
+  ): TokenMarket[K] | Promise<TokenMarket[K]> =>
+    key in parent ? (parent as TokenMarket)[key] : loadToken(context, parent.id).then((token) => token[key]);
+}
+
+/** The market resolvers; the gateway adds the Decimal and DateTime scalars. */
+export const marketResolvers = {
+  Query: {
+    token: (_root: unknown, { id }: { id: string }, context: MarketContext) =>
+      context.market.tokens.load(assertTokenId(id)),
+
+    tokens: (_root: unknown, { ids }: { ids: readonly string[] }, context: MarketContext) => {
+      if (ids.length > MAX_BATCH_IDS) {
+        throw gatewayError('BAD_USER_INPUT', `ids takes at most ${MAX_BATCH_IDS} token ids.`, {
+          argument: 'ids',
+        });
+      }
+      for (const id of ids) assertTokenId(id, 'ids');
+      // One promise per item: a failed batch errors each item at its own path, the list stays.
+      return ids.map((id) => context.market.tokens.load(id));
+    },
+
+    topTokens: (
+      _root: unknown,
+      { first, offset }: { first: number | null; offset: number | null },
+      context: MarketContext,
+    ): Promise<TokenMarket[]> =>
+      context.market.topTokens.load({
+        limit: inRange(first, 1, MAX_PAGE_SIZE, 'first'),
+        offset: inRange(offset, 0, 2_147_483_647, 'offset'),
+      }),
+  },
+
+  Token: {
+    symbol: tokenField('symbol'),
+    name: tokenField('name'),
+    chain: tokenField('chain'),
+    circulatingSupply: tokenField('circulatingSupply'),
+    price: tokenField('price'),
+    candles: async (
+      parent: TokenParent,
+      { interval, limit }: { interval: keyof typeof INTERVALS | null; limit: number | null },
+      context: MarketContext,
+    ): Promise<Candle[]> => {
+      if (interval === null) {
+        throw gatewayError('BAD_USER_INPUT', 'interval cannot be null.', { argument: 'interval' });
+      }
+      const candles = await context.market.candles.load({
+        id: parent.id,
+        interval: INTERVALS[interval],
+        limit: inRange(limit, 1, MAX_CANDLES, 'limit'),
+      });
+      if (!candles) throw unknownToken(parent.id);
+      return candles;
+    },
+  },
+} satisfies IResolvers;

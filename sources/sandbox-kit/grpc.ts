@@ -1,0 +1,211 @@
+/**
+ * What every gRPC sandbox shares: a real insecure grpc.Server whose unary handlers go through the
+ * fault knobs and counters of `SandboxControl`, an HTTP server for the admin routes beside it, and
+ * the standalone runner used by each sandbox's `main.ts`.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import { createSandboxControl, handleAdmin, type SandboxControl } from './faults.js';
+import type { RunningSandbox, SandboxOptions } from './types.js';
+
+/** Most ids a batch RPC of a sandbox accepts, like a real service's request limit. */
+export const MAX_BATCH_IDS = 1000;
+
+/** An error a sandbox handler throws to answer with a gRPC status. */
+export interface GrpcStatusError extends Error {
+  code: grpc.status;
+  details: string;
+}
+
+/** Builds the error that makes a sandbox answer `code` with `details`. */
+export function grpcStatusError(code: grpc.status, details: string): GrpcStatusError {
+  return Object.assign(new Error(details), { code, details });
+}
+
+function isGrpcStatusError(err: unknown): err is GrpcStatusError {
+  return err instanceof Error && typeof (err as Partial<GrpcStatusError>).code === 'number';
+}
+
+/** INVALID_ARGUMENT unless `ids` holds 1..MAX_BATCH_IDS non-empty ids. */
+export function requireIds(ids: readonly string[], field: string): readonly string[] {
+  if (ids.length === 0 || ids.length > MAX_BATCH_IDS || ids.some((id) => id === '')) {
+    throw grpcStatusError(
+      grpc.status.INVALID_ARGUMENT,
+      `${field} must hold 1-${MAX_BATCH_IDS} non-empty ids`,
+    );
+  }
+  return ids;
+}
+
+/**
+ * Unary handlers by RPC name as written in the .proto (`ListAccounts`). A handler gets the decoded
+ * request (camelCase, as proto-loader decodes it) and returns the response or throws `grpcStatusError`.
+ * The parameter is `never` so that each handler can declare its own request type.
+ */
+export type GrpcSandboxHandlers = Record<string, (request: never) => unknown>;
+
+/** One gRPC sandbox to start. */
+export interface GrpcSandboxDefinition {
+  /** Sandbox name (`portfolio`), as in `RunningSandbox.name`. */
+  name: string;
+  /** The service definition (`ServiceClientConstructor.service`). */
+  service: grpc.ServiceDefinition;
+  /** A handler for every RPC of the service. */
+  handlers: GrpcSandboxHandlers;
+}
+
+/** Starts the gRPC server and its admin HTTP server; both listen before the promise resolves. */
+export async function startGrpcSandbox(
+  { name, service, handlers }: GrpcSandboxDefinition,
+  { port = 0, host = '127.0.0.1', adminPort = 0 }: SandboxOptions = {},
+): Promise<RunningSandbox> {
+  const control = createSandboxControl();
+  const server = new grpc.Server();
+  server.addService(service, implement(service, handlers, control));
+  const boundPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${hostPart(host)}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      if (!err) return resolve(bound);
+      server.forceShutdown();
+      reject(err);
+    });
+  });
+  let admin: HttpServer;
+  try {
+    admin = await listenAdmin(control, host, adminPort);
+  } catch (err) {
+    server.forceShutdown();
+    throw err;
+  }
+  const publicHost = hostPart(host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    target: `${publicHost}:${boundPort}`,
+    adminUrl: `http://${publicHost}:${(admin.address() as AddressInfo).port}/__sandbox`,
+    control,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        // forceShutdown cancels in-flight calls, hung ones included, so closing never waits on them.
+        server.forceShutdown();
+        admin.closeAllConnections();
+        admin.close(() => resolve());
+      });
+      return closing;
+    },
+  };
+}
+
+function hostPart(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function implement(
+  service: grpc.ServiceDefinition,
+  handlers: GrpcSandboxHandlers,
+  control: SandboxControl,
+): grpc.UntypedServiceImplementation {
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const method of Object.keys(service)) {
+    const handler = handlers[method];
+    if (!handler) throw new Error(`sandbox handler missing for ${method}`);
+    implementation[method] = (
+      call: grpc.ServerUnaryCall<unknown, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ): void => {
+      void serve(method, handler, control, call, callback);
+    };
+  }
+  return implementation;
+}
+
+async function serve(
+  method: string,
+  handler: GrpcSandboxHandlers[string],
+  control: SandboxControl,
+  call: grpc.ServerUnaryCall<unknown, unknown>,
+  callback: grpc.sendUnaryData<unknown>,
+): Promise<void> {
+  const traceparent = call.metadata.get('traceparent')[0];
+  const decision = await control.admit(method, typeof traceparent === 'string' ? traceparent : null);
+  const answer: grpc.sendUnaryData<unknown> = (err, value) => {
+    // The client gave up (deadline, cancel) while the call was held: nobody is listening.
+    if (!call.cancelled) callback(err, value);
+  };
+  switch (decision) {
+    case 'hang':
+      return; // never answer: the client's deadline fires, close() cancels the call
+    case 'error':
+      return answer(grpcStatusError(grpc.status.UNAVAILABLE, 'sandbox: injected error'));
+    case 'reset':
+      return answer(grpcStatusError(grpc.status.UNAVAILABLE, 'sandbox: injected connection reset'));
+    case 'garbage':
+      return answer(grpcStatusError(grpc.status.INTERNAL, 'sandbox: injected garbage response'));
+    case 'serve':
+      break;
+  }
+  // Like a real server, finish the work even when the client has given up: a slow PlaceOrder
+  // still places its order, which is what makes its timeout ambiguous.
+  try {
+    answer(null, await handler(call.request as never));
+  } catch (err) {
+    answer(isGrpcStatusError(err) ? err : grpcStatusError(grpc.status.INTERNAL, String(err)));
+  }
+}
+
+function listenAdmin(control: SandboxControl, host: string, port: number): Promise<HttpServer> {
+  const admin = createServer((req, res) => {
+    if (!handleAdmin(control, req, res)) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'not found' }));
+    }
+  });
+  return new Promise((resolve, reject) => {
+    admin.once('error', reject);
+    admin.listen(port, host, () => {
+      admin.off('error', reject);
+      resolve(admin);
+    });
+  });
+}
+
+/**
+ * Runs a gRPC sandbox as a process: `--port`, `--admin-port` and `--host` flags, one JSON ready line
+ * on stdout, exit 0 on SIGTERM or SIGINT after closing. Only sandbox `main.ts` files call it.
+ */
+export async function runGrpcSandboxMain(
+  name: string,
+  start: (options: SandboxOptions) => Promise<RunningSandbox>,
+  defaults: { port: number; adminPort: number },
+): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: String(defaults.port) },
+      'admin-port': { type: 'string', default: String(defaults.adminPort) },
+      host: { type: 'string', default: '127.0.0.1' },
+    },
+  });
+  const sandbox = await start({
+    port: portArg('--port', values.port),
+    adminPort: portArg('--admin-port', values['admin-port']),
+    host: values.host,
+  });
+  const stop = () => {
+    void sandbox.close().then(() => process.exit(0));
+  };
+  // Handlers before the ready line: whoever reads it may stop the process at once.
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.stdout.write(
+    `${JSON.stringify({ sandbox: name, target: sandbox.target, adminUrl: sandbox.adminUrl })}\n`,
+  );
+}
+
+function portArg(flag: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`${flag} must be a port number 0-65535, got "${value}"`);
+  }
+  return port;
+}

@@ -1,0 +1,57 @@
+/** Typed client of the signals upstream (openapi.yaml) over an injected HttpUpstream. */
+import { UpstreamError } from '../../src/upstream/errors.js';
+import type { HttpUpstream } from '../../src/upstream/http.js';
+import { MAX_BATCH_IDS, type Signal } from './types.js';
+
+/** Per-call options: the request's abort signal and id. */
+export interface SignalsCallOptions {
+  signal?: AbortSignal | undefined;
+  /** Forwarded as `x-request-id`. */
+  requestId?: string | undefined;
+}
+
+/** The signals upstream's operations. Failures throw UpstreamError. */
+export interface SignalsClient {
+  /** Signals of the tokens among `ids` that have one (more than 500 ids go out as parallel chunks). */
+  getSignals(ids: readonly string[], options?: SignalsCallOptions): Promise<Signal[]>;
+  /** Resolves when `GET /healthz` answers 2xx. */
+  ping(signal: AbortSignal): Promise<void>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Creates the client; it keeps no state besides the upstream it is given. */
+export function createSignalsClient(upstream: HttpUpstream): SignalsClient {
+  const get = <T>(path: string, { signal, requestId }: SignalsCallOptions = {}): Promise<T> =>
+    upstream.getJson<T>(path, { signal, headers: requestId ? { 'x-request-id': requestId } : {} });
+
+  async function getChunk(ids: readonly string[], options?: SignalsCallOptions): Promise<Signal[]> {
+    const body = await get<unknown>(`/v1/signals?tokenIds=${ids.map(encodeURIComponent).join(',')}`, options);
+    // Only the envelope and the ids the loader keys on are checked: a cheap guard against JSON of
+    // another shape, which would otherwise surface as a TypeError.
+    const data = isRecord(body) && Array.isArray(body.data) ? (body.data as unknown[]) : undefined;
+    if (!data?.every((signal) => isRecord(signal) && typeof signal.tokenId === 'string')) {
+      throw new UpstreamError(
+        'UPSTREAM_UNAVAILABLE',
+        upstream.name,
+        'unexpected body shape from GET /v1/signals',
+      );
+    }
+    return data as Signal[];
+  }
+
+  return {
+    async getSignals(ids, options) {
+      if (ids.length <= MAX_BATCH_IDS) return ids.length === 0 ? [] : getChunk(ids, options);
+      const chunks: Promise<Signal[]>[] = [];
+      for (let i = 0; i < ids.length; i += MAX_BATCH_IDS)
+        chunks.push(getChunk(ids.slice(i, i + MAX_BATCH_IDS), options));
+      return (await Promise.all(chunks)).flat();
+    },
+
+    async ping(signal) {
+      await get<unknown>('/healthz', { signal });
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/** The signals source: extends market's `Token` with its current trading `signal`. */
+import { readFileSync } from 'node:fs';
+import type { Source } from '../../src/gateway/source.js';
+import type { HttpUpstream } from '../../src/upstream/http.js';
+import { createSignalsClient } from './client.js';
+import { createSignalsLoaders, type SignalsLoaders } from './loaders.js';
+import { signalsResolvers } from './resolvers.js';
+
+export type { SignalsClient } from './client.js';
+export type { SignalsLoaders } from './loaders.js';
+export type { SignalsContext } from './resolvers.js';
+export type { Signal, SignalRating } from './types.js';
+
+const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+/** Builds the signals source over its upstream (one pooled HttpUpstream per process). */
+export function createSignalsSource(upstream: HttpUpstream): Source<'signals', SignalsLoaders> {
+  const client = createSignalsClient(upstream);
+  return {
+    name: 'signals',
+    typeDefs,
+    resolvers: signalsResolvers,
+    createLoaders: (scope) => createSignalsLoaders(client, scope),
+    ping: (signal) => client.ping(signal),
+  };
+}

@@ -1,0 +1,26 @@
+/** The trading source: orders from the trading gRPC service. */
+import { readFileSync } from 'node:fs';
+import type { Source } from '../../src/gateway/source.js';
+import type { GrpcUpstream } from '../../src/upstream/grpc.js';
+import { createTradingClient } from './client.js';
+import { createTradingLoaders, type TradingLoaders } from './loaders.js';
+import { tradingResolvers } from './resolvers.js';
+
+export { tradingService } from './client.js';
+export type { TradingLoaders } from './loaders.js';
+export type { Order, OrderSide, OrderStatus, OrderType, PlaceOrderInput } from './messages.js';
+export type { TradingContext } from './resolvers.js';
+
+const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+/** Creates the source over a gRPC upstream built with `tradingService`. */
+export function createTradingSource(upstream: GrpcUpstream): Source<'trading', TradingLoaders> {
+  const client = createTradingClient(upstream);
+  return {
+    name: 'trading',
+    typeDefs,
+    resolvers: tradingResolvers,
+    createLoaders: (scope) => createTradingLoaders(client, scope),
+    ping: (signal) => client.ping(signal),
+  };
+}

@@ -1,0 +1,89 @@
+/** Resolvers of the trading subschema (schema.graphql). */
+import type { IResolvers } from '@graphql-tools/utils';
+import { type PrincipalContext, requirePrincipal } from '../../src/auth/principal.js';
+import { gatewayError } from '../../src/errors.js';
+import { assertEntityId, assertPositiveDecimal, assertTokenId } from '../../src/validation.js';
+import type { TradingLoaders } from './loaders.js';
+import type { Order, OrderStatus, PlaceOrderInput } from './messages.js';
+
+/** What trading resolvers read from the request context. */
+export interface TradingContext extends PrincipalContext {
+  readonly trading: TradingLoaders;
+  /**
+   * Refuses (FORBIDDEN) an account that is not the principal's. The gateway provides it from the
+   * portfolio source, which owns accounts: trading never imports portfolio.
+   */
+  authorizeAccount(accountId: string): Promise<void>;
+}
+
+/** Bounds of `orders(first:)`. */
+const MAX_ORDERS_PAGE = 200;
+const DEFAULT_ORDERS_PAGE = 50;
+
+interface OrdersArgs {
+  accountId: string;
+  status?: OrderStatus | null;
+  first?: number | null;
+}
+
+/** `placeOrder(input:)` as GraphQL delivers it (`limitPrice` may be absent). */
+type PlaceOrderArgs = { input: Omit<PlaceOrderInput, 'limitPrice'> & { limitPrice?: string | null } };
+
+/** Refuses what the upstream would refuse, before any upstream call; each error names its argument. */
+function validatePlaceOrder(input: PlaceOrderArgs['input']): PlaceOrderInput {
+  const limitPrice = input.limitPrice ?? null;
+  assertEntityId(input.accountId, 'accountId');
+  assertTokenId(input.tokenId, 'tokenId');
+  assertPositiveDecimal(input.quantity, 'quantity');
+  if (input.type === 'LIMIT') {
+    if (limitPrice === null) {
+      throw gatewayError('BAD_USER_INPUT', 'limitPrice is required for LIMIT orders.', {
+        argument: 'limitPrice',
+      });
+    }
+    assertPositiveDecimal(limitPrice, 'limitPrice');
+  } else if (limitPrice !== null) {
+    throw gatewayError('BAD_USER_INPUT', 'limitPrice must be omitted for MARKET orders.', {
+      argument: 'limitPrice',
+    });
+  }
+  assertEntityId(input.clientOrderId, 'clientOrderId');
+  return { ...input, limitPrice };
+}
+
+/** The resolvers; `Token` is owned by market, which fills the other fields of `{ id }`. */
+export const tradingResolvers = {
+  Query: {
+    async orders(_: unknown, args: OrdersArgs, context: TradingContext): Promise<Order[]> {
+      requirePrincipal(context);
+      const accountId = assertEntityId(args.accountId, 'accountId');
+      const first = args.first ?? DEFAULT_ORDERS_PAGE;
+      if (!Number.isInteger(first) || first < 1 || first > MAX_ORDERS_PAGE) {
+        throw gatewayError('BAD_USER_INPUT', `first must be between 1 and ${MAX_ORDERS_PAGE}.`, {
+          argument: 'first',
+        });
+      }
+      await context.authorizeAccount(accountId);
+      return context.trading.listOrders(accountId, { status: args.status ?? null, limit: first });
+    },
+  },
+  Mutation: {
+    async placeOrder(_: unknown, args: PlaceOrderArgs, context: TradingContext): Promise<Order> {
+      requirePrincipal(context);
+      const input = validatePlaceOrder(args.input);
+      await context.authorizeAccount(input.accountId);
+      return context.trading.placeOrder(input);
+    },
+    async cancelOrder(_: unknown, args: { id: string }, context: TradingContext): Promise<Order> {
+      requirePrincipal(context);
+      const id = assertEntityId(args.id, 'id');
+      const order = await context.trading.orders.load(id);
+      if (!order) throw gatewayError('NOT_FOUND', `Order "${id}" was not found.`, { argument: 'id' });
+      await context.authorizeAccount(order.accountId);
+      return context.trading.cancelOrder(id);
+    },
+  },
+  Order: {
+    token: (order: Order) => ({ id: order.tokenId }),
+  },
+} satisfies IResolvers;
