@@ -152,6 +152,26 @@ const WELL_KNOWN: ReadonlyArray<readonly [id: string, symbol: string, name: stri
   ['wrapped-bitcoin', 'WBTC', 'Wrapped Bitcoin', 'ethereum'],
 ];
 
+/** Plausible USD prices for the largest tokens, so demo screens look like a market; others are random. */
+const REFERENCE_PRICES: Readonly<Record<string, number>> = {
+  bitcoin: 97_250.5,
+  ethereum: 3_412.75,
+  tether: 1,
+  binancecoin: 642.1,
+  solana: 187.42,
+  'usd-coin': 1,
+  ripple: 2.31,
+  dogecoin: 0.3912,
+  cardano: 0.9821,
+  tron: 0.2543,
+  'avalanche-2': 41.07,
+  chainlink: 23.88,
+  polkadot: 8.76,
+  litecoin: 104.3,
+  dai: 1,
+  'wrapped-bitcoin': 97_180.25,
+};
+
 const SYLLABLES = [
   'ka',
   'lo',
@@ -186,7 +206,7 @@ function buildTokens(): UniverseToken[] {
   WELL_KNOWN.forEach(([id, symbol, name, chain], rank) => {
     seen.add(id);
     // Well-known tokens lead the market-cap ranking in their listed order (bitcoin first).
-    tokens.push(priced(random, { id, symbol, name, chain }, 2e12 / (rank + 1) ** 1.3));
+    tokens.push(priced(random, { id, symbol, name, chain }, 2e12 / (rank + 1) ** 1.3, REFERENCE_PRICES[id]));
   });
   while (tokens.length < TOKEN_COUNT) {
     const parts = 2 + random.int(2);
@@ -215,8 +235,10 @@ function priced(
   random: ReturnType<typeof createRandom>,
   meta: Pick<UniverseToken, 'id' | 'symbol' | 'name' | 'chain'>,
   targetMarketCap: number,
+  referencePrice?: number,
 ): UniverseToken {
-  const price = 10 ** (random.float() * 9 - 4); // 0.0001 .. 100 000 USD
+  const randomPrice = 10 ** (random.float() * 9 - 4); // 0.0001 .. 100 000 USD; drawn always, so the sequence stays put
+  const price = referencePrice ?? randomPrice;
   const supply = Math.max(1, Math.round(targetMarketCap / price));
   return {
     ...meta,
