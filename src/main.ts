@@ -2,6 +2,7 @@
  * Process entry: reads config, starts the demo sandboxes when no upstream is configured, connects
  * the sources and Redis, listens, and shuts down gracefully on SIGTERM/SIGINT.
  */
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -33,7 +34,7 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
         ) as Record<SourceName, string>)
       : config.upstreams;
   const sources = connectSources(targets, config.upstreamTimeoutMs);
-  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
 
   let draining = false;
   const gateway = createGateway({
@@ -62,15 +63,22 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
   };
 }
 
-/** Redis fails fast when down (no hanging offline queue), per library-notes.md. */
-function createRedis(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    commandTimeout: 500,
-    maxRetriesPerRequest: 1,
-    lazyConnect: false,
-  });
+/**
+ * Redis fails fast when down (no hanging offline queue), per library-notes.md. Start-up waits a
+ * moment for the first connection but does not require it: what depends on Redis decides how to
+ * fail (DESIGN.md "Failure policy"), and /readyz reports it.
+ */
+async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, { enableOfflineQueue: false, commandTimeout: 500, maxRetriesPerRequest: 1 });
   redis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis error'));
+  const ready = await Promise.race([
+    once(redis, 'ready').then(
+      () => true,
+      () => false, // the first attempt failed; ioredis keeps reconnecting in the background
+    ),
+    new Promise<false>((resolve) => setTimeout(resolve, 2000, false).unref()),
+  ]);
+  if (!ready) logger.warn('redis is not reachable yet; continuing and reporting it on /readyz');
   return redis;
 }
 
