@@ -23,6 +23,8 @@ export const errorCatalogue = {
     message: 'The GraphQL operation is not valid against the schema.',
   },
   BAD_REQUEST: { status: 400, message: 'The HTTP request is malformed.' },
+  REQUEST_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  LENGTH_REQUIRED: { status: 411, message: 'The request body must declare its length.' },
   BAD_USER_INPUT: { status: 400, message: 'The input is not valid.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   UPSTREAM_UNAVAILABLE: { status: 502, message: 'An upstream service is unavailable.' },

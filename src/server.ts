@@ -12,6 +12,7 @@ import { maskError } from './gateway/mask-error.js';
 import type { ConnectedSources } from './gateway/registry.js';
 import { buildGatewaySchema } from './gateway/schema.js';
 import { useAccessLog } from './plugins/use-access-log.js';
+import { useBodyLimit } from './plugins/use-body-limit.js';
 import { type ReadinessCheck, useReadiness } from './plugins/use-readiness.js';
 import { useRequestId } from './plugins/use-request-id.js';
 
@@ -48,6 +49,8 @@ export function createGateway({
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
+    // Replaced by useBodyLimit: same protection without streaming every body through a pipeline.
+    maxRequestBodySize: false,
     graphiql: config.graphiql
       ? { title: 'Switchyard', defaultQuery: exampleQuery, headers: exampleHeaders(config) }
       : false,
@@ -61,6 +64,7 @@ export function createGateway({
     plugins: [
       useRequestId(),
       useAccessLog({ logger }),
+      useBodyLimit(),
       useReadiness({ checks: { ...sourceChecks, ...readinessChecks }, isDraining }),
       useGraphQlJit(),
     ],

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -102,6 +103,35 @@ describe('HTTP contract and bad input', () => {
     );
     expect(reply.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(gateway.calls().trading).toBe(0);
+  });
+
+  it('refuses a body over the limit with 413 REQUEST_TOO_LARGE, from its declared length', async () => {
+    const response = await post(JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(300_000) }));
+    expect(response.status).toBe(413);
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe('REQUEST_TOO_LARGE');
+  });
+
+  it('refuses a chunked body without Content-Length with 411 LENGTH_REQUIRED', async () => {
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        gateway.url,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.write('{"query":');
+      req.end('"{ __typename }"}');
+    });
+    expect(status).toBe(411);
+    expect(JSON.parse(body).errors[0].extensions.code).toBe('LENGTH_REQUIRED');
   });
 
   it('echoes a sane X-Request-Id and replaces an unsafe one', async () => {
