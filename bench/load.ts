@@ -12,6 +12,8 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
+  /** Answers carrying a GraphQL `errors` entry (wrk only; autocannon reports -1). */
+  withErrors: number;
 }
 
 export interface LoadOptions {
@@ -42,11 +44,18 @@ export async function loadWithWrk(options: LoadOptions): Promise<LoadResult> {
   const headerLines = Object.entries({ 'content-type': 'application/json', ...options.headers })
     .map(([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`)
     .join('\n');
+  // Every thread counts answers that carry GraphQL errors: a fast wrong answer must not count as speed.
   writeFileSync(
     script,
     `wrk.method = "POST"\nwrk.body = ${JSON.stringify(options.body)}\n${headerLines}\n` +
+      `local threads = {}\n` +
+      `setup = function(thread) table.insert(threads, thread) end\n` +
+      `init = function() graphql_errors = 0 end\n` +
+      `response = function(status, headers, body) if string.find(body, '"errors"', 1, true) then graphql_errors = graphql_errors + 1 end end\n` +
       `done = function(summary, latency, requests)\n` +
-      `  io.write(string.format("RESULT %d %d %f %f %d\\n", summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), summary.errors.status))\n` +
+      `  local errors = 0\n` +
+      `  for _, thread in ipairs(threads) do errors = errors + thread:get("graphql_errors") end\n` +
+      `  io.write(string.format("RESULT %d %d %f %f %d %d\\n", summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), summary.errors.status, errors))\n` +
       `end\n`,
   );
   const { stdout } = await run(
@@ -63,15 +72,16 @@ export async function loadWithWrk(options: LoadOptions): Promise<LoadResult> {
     ],
     { maxBuffer: 1 << 20 },
   );
-  const match = /RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)/.exec(stdout);
+  const match = /RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+) (\d+)/.exec(stdout);
   if (!match) throw new Error(`unexpected wrk output:\n${stdout}`);
-  const [, requests, durationUs, p50Us, p99Us, non2xx] = match.map(Number) as number[];
+  const [, requests, durationUs, p50Us, p99Us, non2xx, withErrors] = match.map(Number) as number[];
   return {
     requests: requests!,
     rps: requests! / (durationUs! / 1e6),
     p50Ms: p50Us! / 1000,
     p99Ms: p99Us! / 1000,
     non2xx: non2xx!,
+    withErrors: withErrors!,
   };
 }
 
@@ -90,5 +100,6 @@ export async function loadWithAutocannon(options: LoadOptions): Promise<LoadResu
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
+    withErrors: -1,
   };
 }

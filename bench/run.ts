@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       };
       samples.push(sample);
       console.log(
-        `rep ${rep + 1} ${system.name.padEnd(10)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  cpu ${sample.cpuMsPerRequest.toFixed(3)} ms/req  calls ${sample.upstreamCallsPerRequest.toFixed(2)}/req  non-2xx ${sample.non2xx}`,
+        `rep ${rep + 1} ${system.name.padEnd(10)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  cpu ${sample.cpuMsPerRequest.toFixed(3)} ms/req  calls ${sample.upstreamCallsPerRequest.toFixed(2)}/req  non-2xx ${sample.non2xx}  with errors ${sample.withErrors}`,
       );
     }
   }
@@ -198,17 +198,18 @@ function report(samples: Sample[]): void {
       cpuMsPerRequest: median(of.map((s) => s.cpuMsPerRequest)),
       peakRssMb: Math.max(...of.map((s) => s.peakRssMb)),
       upstreamCallsPerRequest: median(of.map((s) => s.upstreamCallsPerRequest)),
+      answersWithErrors: of.reduce((sum, s) => sum + s.withErrors, 0),
     };
   });
   const floor = summary[0]!;
   const lines = [
     `portfolio (50 positions), ${latencyMs} ms upstream latency, ${connections} connections, ${reps} x ${durationSec} s, medians`,
     '',
-    '| system | req/s | ratio | p50 ms | p99 ms | CPU ms/req | CPU ratio | peak RSS MB | upstream calls/req |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| system | req/s | ratio | p50 ms | p99 ms | CPU ms/req | CPU ratio | peak RSS MB | upstream calls/req | answers with errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...summary.map(
       (s) =>
-        `| ${s.system} | ${s.rps.toFixed(0)} | ${(s.rps / floor.rps).toFixed(2)}x | ${s.p50Ms.toFixed(2)} | ${s.p99Ms.toFixed(2)} | ${s.cpuMsPerRequest.toFixed(3)} | ${(s.cpuMsPerRequest / floor.cpuMsPerRequest).toFixed(2)}x | ${s.peakRssMb} | ${s.upstreamCallsPerRequest.toFixed(2)} |`,
+        `| ${s.system} | ${s.rps.toFixed(0)} | ${(s.rps / floor.rps).toFixed(2)}x | ${s.p50Ms.toFixed(2)} | ${s.p99Ms.toFixed(2)} | ${s.cpuMsPerRequest.toFixed(3)} | ${(s.cpuMsPerRequest / floor.cpuMsPerRequest).toFixed(2)}x | ${s.peakRssMb} | ${s.upstreamCallsPerRequest.toFixed(2)} | ${s.answersWithErrors} |`,
     ),
   ];
   console.log(`\n${lines.join('\n')}\n`);
