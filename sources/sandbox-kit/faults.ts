@@ -69,7 +69,7 @@ export function createSandboxControl(random: () => number = Math.random): Sandbo
       stats.total++;
       stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
       if (traceparent) stats.lastTraceparent = traceparent;
-      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs).unref());
       if (faults.outage !== 'off') return faults.outage;
       if (faults.errorRate > 0 && random() < faults.errorRate) return 'error';
       return 'serve';

@@ -77,9 +77,16 @@ export const tradingResolvers = {
     async cancelOrder(_: unknown, args: { id: string }, context: TradingContext): Promise<Order> {
       requirePrincipal(context);
       const id = assertEntityId(args.id, 'id');
+      // Unknown and another user's orders answer alike: order ids are guessable, existence is not told.
+      const notFound = () => gatewayError('NOT_FOUND', `Order "${id}" was not found.`, { argument: 'id' });
       const order = await context.trading.orders.load(id);
-      if (!order) throw gatewayError('NOT_FOUND', `Order "${id}" was not found.`, { argument: 'id' });
-      await context.authorizeAccount(order.accountId);
+      if (!order) throw notFound();
+      try {
+        await context.authorizeAccount(order.accountId);
+      } catch (err) {
+        if ((err as { extensions?: { code?: unknown } }).extensions?.code === 'FORBIDDEN') throw notFound();
+        throw err;
+      }
       return context.trading.cancelOrder(id);
     },
   },

@@ -321,9 +321,11 @@ describe('trading cancelOrder', () => {
     expect(calls('CancelOrder')).toBe(0);
   });
 
-  it("refuses another user's order with FORBIDDEN without cancelling it", async () => {
+  it("answers another user's order exactly like an unknown one, without cancelling it", async () => {
     const err = await rejection(Mutation.cancelOrder(undefined, { id: 'ord-5' }, context('user-1')));
-    expect(err.extensions.code).toBe('FORBIDDEN');
+    const unknown = await rejection(Mutation.cancelOrder(undefined, { id: 'ord-404' }, context('user-1')));
+    expect(err.extensions.code).toBe('NOT_FOUND');
+    expect(err.message).toBe(unknown.message.replace('ord-404', 'ord-5'));
     expect(calls('CancelOrder')).toBe(0);
     expect(sandbox.orders().find((o) => o.id === 'ord-5')?.status).toBe('ORDER_STATUS_OPEN');
   });
