@@ -5,7 +5,6 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { createSandboxControl, handleAdmin, type SandboxControl } from './faults.js';
 import type { RunningSandbox, SandboxOptions } from './types.js';
@@ -168,44 +167,4 @@ function listenAdmin(control: SandboxControl, host: string, port: number): Promi
       resolve(admin);
     });
   });
-}
-
-/**
- * Runs a gRPC sandbox as a process: `--port`, `--admin-port` and `--host` flags, one JSON ready line
- * on stdout, exit 0 on SIGTERM or SIGINT after closing. Only sandbox `main.ts` files call it.
- */
-export async function runGrpcSandboxMain(
-  name: string,
-  start: (options: SandboxOptions) => Promise<RunningSandbox>,
-  defaults: { port: number; adminPort: number },
-): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: String(defaults.port) },
-      'admin-port': { type: 'string', default: String(defaults.adminPort) },
-      host: { type: 'string', default: '127.0.0.1' },
-    },
-  });
-  const sandbox = await start({
-    port: portArg('--port', values.port),
-    adminPort: portArg('--admin-port', values['admin-port']),
-    host: values.host,
-  });
-  const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  // Handlers before the ready line: whoever reads it may stop the process at once.
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  process.stdout.write(
-    `${JSON.stringify({ sandbox: name, target: sandbox.target, adminUrl: sandbox.adminUrl })}\n`,
-  );
-}
-
-function portArg(flag: string, value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`${flag} must be a port number 0-65535, got "${value}"`);
-  }
-  return port;
 }

@@ -1,5 +1,5 @@
 /** Runs the trading sandbox standalone: `tsx sources/trading/sandbox/main.ts --port 7004 --admin-port 7014`. */
-import { runGrpcSandboxMain } from '../../sandbox-kit/grpc.js';
+import { runSandboxMain } from '../../sandbox-kit/main.js';
 import { startTradingSandbox } from './server.js';
 
-await runGrpcSandboxMain('trading', startTradingSandbox, { port: 7004, adminPort: 7014 });
+await runSandboxMain('trading', startTradingSandbox, { port: 7004, adminPort: 7014 });
