@@ -1,7 +1,13 @@
 /**
- * The practical floor: a plain node:http aggregator that answers the benchmark's portfolio query by
- * hand — one portfolio RPC, then one market and one signals batch call in parallel — with the same
- * upstream plumbing (undici pool, grpc-js channel) and byte-identical JSON to the gateway's.
+ * The practical floor: a plain node:http aggregator that answers each benchmark scenario's query by
+ * hand, with the same upstream calls and the same plumbing (undici pool, grpc-js channel) as the
+ * gateway, and byte-identical JSON. One route per scenario (bench/scenarios.ts names it); the
+ * variables come from the GraphQL request body, as the gateway reads them.
+ *
+ *   POST /portfolio  one BatchGetPortfolios RPC, then one market and one signals batch call in parallel
+ *   POST /token      one market and one signals batch call (one id), in parallel
+ *   POST /tokens     one market and one signals batch call (all ids), in parallel
+ *
  * Usage: tsx bench/floor.ts --port 4100 --market URL --signals URL --portfolio HOST:PORT
  */
 import { createServer } from 'node:http';
@@ -38,24 +44,48 @@ interface PortfolioReply {
     positions: { tokenId: string; quantity: string; averageCost: string }[];
   }[];
 }
+interface MarketToken {
+  id: string;
+  symbol: string;
+  name: string;
+  chain: string | null;
+  circulatingSupply: string;
+  price: { usd: string; change24h: number; volume24h: string; marketCap: string; updatedAt: string } | null;
+}
 interface TokenReply {
-  data: { id: string; symbol: string; name: string; price: { usd: string; change24h: number } | null }[];
+  data: MarketToken[];
+}
+interface MarketSignal {
+  tokenId: string;
+  rating: string;
+  score: number;
+  updatedAt: string;
 }
 interface SignalReply {
-  data: { tokenId: string; rating: string; score: number }[];
+  data: MarketSignal[];
 }
 
-async function answer(accountId: string): Promise<string> {
+/** Both batch calls for a set of ids, in parallel; results by id. */
+async function tokensAndSignals(
+  ids: readonly string[],
+): Promise<[Map<string, MarketToken>, Map<string, MarketSignal>]> {
+  const list = ids.map(encodeURIComponent).join(',');
+  const [tokens, sigs] = await Promise.all([
+    market.getJson<TokenReply>(`/v1/tokens?ids=${list}`),
+    signals.getJson<SignalReply>(`/v1/signals?tokenIds=${list}`),
+  ]);
+  return [new Map(tokens.data.map((t) => [t.id, t])), new Map(sigs.data.map((s) => [s.tokenId, s]))];
+}
+
+/** `portfolio(accountId)` { accountId positions { quantity averageCost token { id symbol name price { usd change24h } signal { rating score } } } } */
+async function answerPortfolio(variables: Record<string, unknown>): Promise<string> {
+  const accountId = String(variables.accountId ?? 'acc-1');
   const reply = await portfolio.unary<PortfolioReply>('BatchGetPortfolios', { accountIds: [accountId] });
   const account = reply.portfolios[0];
   if (!account) return JSON.stringify({ data: { portfolio: null } });
-  const ids = [...new Set(account.positions.map((p) => p.tokenId))].join(',');
-  const [tokens, sigs] = await Promise.all([
-    market.getJson<TokenReply>(`/v1/tokens?ids=${ids}`),
-    signals.getJson<SignalReply>(`/v1/signals?tokenIds=${ids}`),
+  const [tokenById, signalById] = await tokensAndSignals([
+    ...new Set(account.positions.map((p) => p.tokenId)),
   ]);
-  const tokenById = new Map(tokens.data.map((t) => [t.id, t]));
-  const signalById = new Map(sigs.data.map((s) => [s.tokenId, s]));
   const positions = account.positions.map((position) => {
     const token = tokenById.get(position.tokenId)!;
     const signal = signalById.get(position.tokenId);
@@ -74,21 +104,80 @@ async function answer(accountId: string): Promise<string> {
   return JSON.stringify({ data: { portfolio: { accountId: account.accountId, positions } } });
 }
 
+/** `token(id)` { id symbol name chain circulatingSupply price { usd change24h volume24h marketCap updatedAt } signal { rating score updatedAt } } */
+async function answerToken(variables: Record<string, unknown>): Promise<string> {
+  const id = String(variables.id ?? 'bitcoin');
+  const [tokenById, signalById] = await tokensAndSignals([id]);
+  const token = tokenById.get(id);
+  if (!token) return JSON.stringify({ data: { token: null } });
+  const signal = signalById.get(id);
+  return JSON.stringify({
+    data: {
+      token: {
+        id: token.id,
+        symbol: token.symbol,
+        name: token.name,
+        chain: token.chain,
+        circulatingSupply: token.circulatingSupply,
+        price: token.price
+          ? {
+              usd: token.price.usd,
+              change24h: token.price.change24h,
+              volume24h: token.price.volume24h,
+              marketCap: token.price.marketCap,
+              updatedAt: token.price.updatedAt,
+            }
+          : null,
+        signal: signal ? { rating: signal.rating, score: signal.score, updatedAt: signal.updatedAt } : null,
+      },
+    },
+  });
+}
+
+/** `tokens(ids)` { id symbol price { usd change24h } signal { rating score } }, in the order asked, null when unknown. */
+async function answerTokens(variables: Record<string, unknown>): Promise<string> {
+  const ids = Array.isArray(variables.ids) ? variables.ids.map(String) : [];
+  const [tokenById, signalById] = await tokensAndSignals([...new Set(ids)]);
+  const tokens = ids.map((id) => {
+    const token = tokenById.get(id);
+    if (!token) return null;
+    const signal = signalById.get(id);
+    return {
+      id: token.id,
+      symbol: token.symbol,
+      price: token.price ? { usd: token.price.usd, change24h: token.price.change24h } : null,
+      signal: signal ? { rating: signal.rating, score: signal.score } : null,
+    };
+  });
+  return JSON.stringify({ data: { tokens } });
+}
+
+const routes: Record<string, (variables: Record<string, unknown>) => Promise<string>> = {
+  '/portfolio': answerPortfolio,
+  '/token': answerToken,
+  '/tokens': answerTokens,
+};
+
 const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const route = routes[req.url ?? ''];
   let body = '';
   req.setEncoding('utf8');
   req.on('data', (chunk: string) => {
     body += chunk;
   });
   req.on('end', () => {
-    let accountId = 'acc-1';
-    try {
-      accountId =
-        (JSON.parse(body) as { variables?: { accountId?: string } }).variables?.accountId ?? accountId;
-    } catch {
-      // The floor serves one query; a body it cannot read still gets the default account.
+    if (!route) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message: `no floor route ${req.url}` }] }));
+      return;
     }
-    answer(accountId).then(
+    let variables: Record<string, unknown> = {};
+    try {
+      variables = (JSON.parse(body) as { variables?: Record<string, unknown> }).variables ?? {};
+    } catch {
+      // The floor serves fixed queries; a body it cannot read gets the defaults.
+    }
+    route(variables).then(
       (json) => {
         res.writeHead(200, { 'content-type': 'application/graphql-response+json; charset=utf-8' });
         res.end(json);
@@ -101,7 +190,7 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   });
 });
 server.listen(Number(values.port), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ floor: `http://127.0.0.1:${values.port}/graphql` })}\n`);
+  process.stdout.write(`${JSON.stringify({ floor: `http://127.0.0.1:${values.port}` })}\n`);
 });
 const stop = () => {
   server.close();

@@ -1,66 +1,109 @@
 /**
- * `npm run bench`: the 50-position portfolio query against Switchyard and against the plain
- * aggregator floor (bench/floor.ts), each a separate process over the same sandbox processes,
- * interleaved and repeated; prints and writes req/s, p50, p99, CPU ms per request, peak RSS,
- * upstream calls per request and the ratio to the floor. Loopback only, bounded in time.
+ * `npm run bench`: every scenario of bench/scenarios.ts against Switchyard (production mode, its full
+ * plugin set, an authenticated client) and against the plain aggregator floor (bench/floor.ts), each a
+ * separate process over the same sandbox processes, interleaved and repeated; prints and writes
+ * req/s, p50, p99, CPU ms per request, peak RSS, upstream calls per request and the ratios to the
+ * floor, as medians. Loopback only, bounded in time (~5 minutes with the defaults).
  *
- * Options: --duration 10 (s per run) --reps 3 --connections 32 --warmup 3 (s) --latency 0 (ms per upstream call)
+ * Options: --scenario NAME (repeatable; default: every runnable one) --duration 10 (s per run)
+ *          --reps 3 --connections 32 --warmup 3 (s) --env KEY=VALUE (repeatable: extra gateway env,
+ *          e.g. --env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 to measure tracing)
+ *          --cpu-prof (writes the gateway's V8 CPU profile to bench/profiles/ when it stops;
+ *          summarise it with `tsx bench/profile-summary.ts FILE`)
  */
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type BenchIdentity, startBenchIdentity } from './identity.js';
 import { hasWrk, type LoadOptions, type LoadResult, loadWithAutocannon, loadWithWrk } from './load.js';
 import { cpuMs, freePort, peakRssMb, spawnWithReadyLine, stop, waitForHttp } from './processes.js';
+import { type Scenario, scenarios } from './scenarios.js';
 
 const { values } = parseArgs({
   options: {
+    scenario: { type: 'string', multiple: true },
     duration: { type: 'string', default: '10' },
     reps: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '3' },
-    latency: { type: 'string', default: '0' },
+    env: { type: 'string', multiple: true },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const durationSec = Number(values.duration);
 const reps = Number(values.reps);
 const connections = Number(values.connections);
 const warmupSec = Number(values.warmup);
-const latencyMs = Number(values.latency);
+const extraEnv = Object.fromEntries(
+  (values.env ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--env takes KEY=VALUE, got "${pair}"`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
 
-const QUERY = `query Portfolio($accountId: ID!) {
-  portfolio(accountId: $accountId) {
-    accountId
-    positions { quantity averageCost token { id symbol name price { usd change24h } signal { rating score } } }
-  }
-}`;
-const BODY = JSON.stringify({ query: QUERY, variables: { accountId: 'acc-1' }, operationName: 'Portfolio' });
-// Until identity lands (issue 4), the gateway runs with its development identity header.
-const HEADERS = { 'x-switchyard-dev-user': 'user-1' };
+const unknown = (values.scenario ?? []).filter((name) => !scenarios.some((s) => s.name === name));
+if (unknown.length > 0) {
+  throw new Error(
+    `unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`,
+  );
+}
+const selected = scenarios.filter((s) => !values.scenario || values.scenario.includes(s.name));
+
+type SystemName = 'floor' | 'switchyard';
 
 interface System {
-  name: 'floor' | 'switchyard';
-  url: string;
+  name: SystemName;
+  /** URL of a scenario on this system. */
+  url(scenario: Scenario): string;
   child: ChildProcess;
 }
 
 interface Sample extends LoadResult {
-  system: System['name'];
+  scenario: string;
+  system: SystemName;
   cpuMsPerRequest: number;
   upstreamCallsPerRequest: number;
   peakRssMb: number;
 }
 
+interface Summary {
+  scenario: string;
+  system: SystemName;
+  rps: number;
+  rpsRatio: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMsPerRequest: number;
+  cpuRatio: number;
+  peakRssMb: number;
+  upstreamCallsPerRequest: number;
+  answersWithErrors: number;
+  non2xx: number;
+}
+
 const children: ChildProcess[] = [];
+let identity: BenchIdentity | undefined;
 const cleanup = async () => {
   await Promise.all(children.map(stop));
+  await identity?.close();
 };
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
 async function main(): Promise<void> {
+  const started = Date.now();
   const useWrk = await hasWrk();
   const load = useWrk ? loadWithWrk : loadWithAutocannon;
   console.log(`load generator: ${useWrk ? 'wrk' : 'autocannon (install wrk for lighter load generation)'}`);
+  for (const scenario of selected.filter((s) => s.pending)) {
+    console.log(`scenario ${scenario.name}: pending — needs ${scenario.pending}`);
+  }
+  const runnable = selected.filter((s) => !s.pending);
+  if (runnable.length === 0) throw new Error('no runnable scenario selected');
 
+  identity = await startBenchIdentity();
+  console.log(`identity: ${identity.mode}`);
   const sandboxes: Record<string, { target: string; adminUrl: string }> = {};
   for (const name of ['market', 'signals', 'portfolio', 'trading']) {
     const { child, ready } = await spawnWithReadyLine(`sources/${name}/sandbox/main.ts`, [
@@ -71,12 +114,12 @@ async function main(): Promise<void> {
     sandboxes[name] = { target: ready.target!, adminUrl: ready.adminUrl! };
   }
   const admin = Object.values(sandboxes).map((s) => s.adminUrl);
-  await Promise.all(
-    admin.map((url) => fetch(`${url}/faults`, { method: 'POST', body: JSON.stringify({ latencyMs }) })),
-  );
+  const setLatency = (latencyMs: number) =>
+    Promise.all(
+      admin.map((url) => fetch(`${url}/faults`, { method: 'POST', body: JSON.stringify({ latencyMs }) })),
+    );
 
-  const gatewayPort = await freePort();
-  const gateway = await spawnGateway(gatewayPort, sandboxes);
+  const gateway = await spawnGateway(await freePort(), sandboxes, identity.gatewayEnv);
   const floorPort = await freePort();
   const { child: floorChild, ready: floorReady } = await spawnWithReadyLine('bench/floor.ts', [
     '--port',
@@ -89,54 +132,67 @@ async function main(): Promise<void> {
     sandboxes.portfolio!.target,
   ]);
   children.push(floorChild);
-  const floor: System = { name: 'floor', url: floorReady.floor!, child: floorChild };
-
-  await assertSameAnswer(floor.url, gateway.url);
-
-  const options = (url: string, seconds: number): LoadOptions => ({
-    url,
-    body: BODY,
-    headers: HEADERS,
-    connections,
-    durationSec: seconds,
-  });
-  for (const system of [floor, gateway]) await load(options(system.url, warmupSec));
+  const floor: System = {
+    name: 'floor',
+    url: (scenario) => `${floorReady.floor!}${scenario.floorPath}`,
+    child: floorChild,
+  };
 
   const samples: Sample[] = [];
-  for (let rep = 0; rep < reps; rep++) {
-    const order = rep % 2 === 0 ? [floor, gateway] : [gateway, floor];
-    for (const system of order) {
-      await Promise.all(admin.map((url) => fetch(`${url}/reset`, { method: 'POST' })));
-      await Promise.all(
-        admin.map((url) => fetch(`${url}/faults`, { method: 'POST', body: JSON.stringify({ latencyMs }) })),
-      );
-      const cpuBefore = cpuMs(system.child.pid!);
-      const result = await load(options(system.url, durationSec));
-      const cpu = cpuMs(system.child.pid!) - cpuBefore;
-      const calls = await upstreamCalls(admin);
-      const sample: Sample = {
-        system: system.name,
-        ...result,
-        cpuMsPerRequest: cpu / result.requests,
-        upstreamCallsPerRequest: calls / result.requests,
-        peakRssMb: peakRssMb(system.child.pid!),
-      };
-      samples.push(sample);
-      console.log(
-        `rep ${rep + 1} ${system.name.padEnd(10)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  cpu ${sample.cpuMsPerRequest.toFixed(3)} ms/req  calls ${sample.upstreamCallsPerRequest.toFixed(2)}/req  non-2xx ${sample.non2xx}  with errors ${sample.withErrors}`,
-      );
+  for (const scenario of runnable) {
+    console.log(`\n== ${scenario.name}: ${scenario.description}`);
+    await setLatency(scenario.latencyMs);
+    const options = async (system: System, seconds: number): Promise<LoadOptions> => ({
+      url: system.url(scenario),
+      body: scenario.body,
+      headers: await identity!.headers(),
+      connections,
+      durationSec: seconds,
+    });
+    await assertSameAnswer(scenario, floor, gateway, await identity.headers());
+    for (const system of [floor, gateway]) await load(await options(system, warmupSec));
+    for (let rep = 0; rep < reps; rep++) {
+      const order = rep % 2 === 0 ? [floor, gateway] : [gateway, floor];
+      for (const system of order) {
+        await Promise.all(admin.map((url) => fetch(`${url}/reset`, { method: 'POST' })));
+        await setLatency(scenario.latencyMs);
+        const loadOptions = await options(system, durationSec);
+        const cpuBefore = cpuMs(system.child.pid!);
+        const result = await load(loadOptions);
+        const cpu = cpuMs(system.child.pid!) - cpuBefore;
+        const calls = await upstreamCalls(admin);
+        const sample: Sample = {
+          scenario: scenario.name,
+          system: system.name,
+          ...result,
+          cpuMsPerRequest: cpu / result.requests,
+          upstreamCallsPerRequest: calls / result.requests,
+          peakRssMb: peakRssMb(system.child.pid!),
+        };
+        samples.push(sample);
+        console.log(
+          `rep ${rep + 1} ${system.name.padEnd(10)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  cpu ${sample.cpuMsPerRequest.toFixed(3)} ms/req  calls ${sample.upstreamCallsPerRequest.toFixed(2)}/req  non-2xx ${sample.non2xx}  with errors ${sample.withErrors}`,
+        );
+      }
     }
   }
-  report(samples);
+  await setLatency(0);
+  report(samples, selected, identity.mode, Math.round((Date.now() - started) / 1000));
 }
 
-async function spawnGateway(port: number, sandboxes: Record<string, { target: string }>): Promise<System> {
-  const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
+async function spawnGateway(
+  port: number,
+  sandboxes: Record<string, { target: string }>,
+  identityEnv: Record<string, string>,
+): Promise<System> {
+  const profiling = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [];
+  const flags = ['--max-semi-space-size=64', ...profiling, '--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, flags, {
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
+      NODE_ENV: 'production',
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',
       GRAPHIQL: 'false',
@@ -144,28 +200,35 @@ async function spawnGateway(port: number, sandboxes: Record<string, { target: st
       SIGNALS_URL: sandboxes.signals!.target,
       PORTFOLIO_ADDR: sandboxes.portfolio!.target,
       TRADING_ADDR: sandboxes.trading!.target,
+      ...identityEnv,
+      ...extraEnv,
     },
     // Access-log lines are written (as in production) and discarded here.
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
-  return { name: 'switchyard', url: `http://127.0.0.1:${port}/graphql`, child };
+  return { name: 'switchyard', url: () => `http://127.0.0.1:${port}/graphql`, child };
 }
 
-async function assertSameAnswer(floorUrl: string, gatewayUrl: string): Promise<void> {
-  const post = async (url: string) =>
+async function assertSameAnswer(
+  scenario: Scenario,
+  floor: System,
+  gateway: System,
+  headers: Record<string, string>,
+): Promise<void> {
+  const post = async (system: System) =>
     (
-      await fetch(url, {
+      await fetch(system.url(scenario), {
         method: 'POST',
-        body: BODY,
-        headers: { 'content-type': 'application/json', ...HEADERS },
+        body: scenario.body,
+        headers: { 'content-type': 'application/json', ...headers },
       })
     ).text();
-  const [a, b] = await Promise.all([post(floorUrl), post(gatewayUrl)]);
-  if (a !== b) {
+  const [a, b] = await Promise.all([post(floor), post(gateway)]);
+  if (a !== b || a.includes('"errors"')) {
     throw new Error(
-      `floor and gateway answers differ:\nfloor:   ${a.slice(0, 300)}\ngateway: ${b.slice(0, 300)}`,
+      `${scenario.name}: floor and gateway answers differ (or carry errors):\nfloor:   ${a.slice(0, 300)}\ngateway: ${b.slice(0, 300)}`,
     );
   }
   console.log(`answers identical (${a.length} bytes)`);
@@ -187,40 +250,55 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function report(samples: Sample[]): void {
-  const summary = (['floor', 'switchyard'] as const).map((system) => {
-    const of = samples.filter((s) => s.system === system);
-    return {
-      system,
-      rps: median(of.map((s) => s.rps)),
-      p50Ms: median(of.map((s) => s.p50Ms)),
-      p99Ms: median(of.map((s) => s.p99Ms)),
-      cpuMsPerRequest: median(of.map((s) => s.cpuMsPerRequest)),
-      peakRssMb: Math.max(...of.map((s) => s.peakRssMb)),
-      upstreamCallsPerRequest: median(of.map((s) => s.upstreamCallsPerRequest)),
-      answersWithErrors: of.reduce((sum, s) => sum + s.withErrors, 0),
-    };
+function summarise(samples: Sample[]): Summary[] {
+  const scenarioNames = [...new Set(samples.map((s) => s.scenario))];
+  return scenarioNames.flatMap((scenario) => {
+    const rows = (['floor', 'switchyard'] as const).map((system) => {
+      const of = samples.filter((s) => s.scenario === scenario && s.system === system);
+      return {
+        scenario,
+        system,
+        rps: median(of.map((s) => s.rps)),
+        p50Ms: median(of.map((s) => s.p50Ms)),
+        p99Ms: median(of.map((s) => s.p99Ms)),
+        cpuMsPerRequest: median(of.map((s) => s.cpuMsPerRequest)),
+        peakRssMb: Math.max(...of.map((s) => s.peakRssMb)),
+        upstreamCallsPerRequest: median(of.map((s) => s.upstreamCallsPerRequest)),
+        answersWithErrors: of.reduce((sum, s) => sum + s.withErrors, 0),
+        non2xx: of.reduce((sum, s) => sum + s.non2xx, 0),
+      };
+    });
+    const floor = rows[0]!;
+    return rows.map((row) => ({
+      ...row,
+      rpsRatio: row.rps / floor.rps,
+      cpuRatio: row.cpuMsPerRequest / floor.cpuMsPerRequest,
+    }));
   });
-  const floor = summary[0]!;
+}
+
+function report(samples: Sample[], chosen: readonly Scenario[], identityMode: string, seconds: number): void {
+  const summary = summarise(samples);
   const lines = [
-    `portfolio (50 positions), ${latencyMs} ms upstream latency, ${connections} connections, ${reps} x ${durationSec} s, medians`,
+    `${chosen.filter((s) => !s.pending).length} scenarios, ${connections} connections, ${reps} x ${durationSec} s interleaved, medians; gateway NODE_ENV=production, client identity: ${identityMode}; ${seconds} s in all`,
     '',
-    '| system | req/s | ratio | p50 ms | p99 ms | CPU ms/req | CPU ratio | peak RSS MB | upstream calls/req | answers with errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | system | req/s | ratio | p50 ms | p99 ms | CPU ms/req | CPU ratio | peak RSS MB | upstream calls/req | answers with errors | non-2xx |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...summary.map(
       (s) =>
-        `| ${s.system} | ${s.rps.toFixed(0)} | ${(s.rps / floor.rps).toFixed(2)}x | ${s.p50Ms.toFixed(2)} | ${s.p99Ms.toFixed(2)} | ${s.cpuMsPerRequest.toFixed(3)} | ${(s.cpuMsPerRequest / floor.cpuMsPerRequest).toFixed(2)}x | ${s.peakRssMb} | ${s.upstreamCallsPerRequest.toFixed(2)} | ${s.answersWithErrors} |`,
+        `| ${s.scenario} | ${s.system} | ${s.rps.toFixed(0)} | ${s.rpsRatio.toFixed(2)}x | ${s.p50Ms.toFixed(2)} | ${s.p99Ms.toFixed(2)} | ${s.cpuMsPerRequest.toFixed(3)} | ${s.cpuRatio.toFixed(2)}x | ${s.peakRssMb} | ${s.upstreamCallsPerRequest.toFixed(2)} | ${s.answersWithErrors} | ${s.non2xx} |`,
     ),
+    ...chosen.filter((s) => s.pending).map((s) => `\n- ${s.name}: pending — needs ${s.pending}.`),
   ];
   console.log(`\n${lines.join('\n')}\n`);
   mkdirSync('bench/results', { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  writeFileSync(`bench/results/${stamp}-portfolio.md`, `${lines.join('\n')}\n`);
+  writeFileSync(`bench/results/${stamp}-bench.md`, `${lines.join('\n')}\n`);
   writeFileSync(
-    `bench/results/${stamp}-portfolio.json`,
-    `${JSON.stringify({ samples, summary }, null, 2)}\n`,
+    `bench/results/${stamp}-bench.json`,
+    `${JSON.stringify({ options: { connections, reps, durationSec, warmupSec, extraEnv, identity: identityMode }, samples, summary }, null, 2)}\n`,
   );
-  console.log(`written: bench/results/${stamp}-portfolio.{md,json}`);
+  console.log(`written: bench/results/${stamp}-bench.{md,json}`);
 }
 
 main()

@@ -14,3 +14,5 @@ function copy(dir) {
 
 copy('sources');
 copy('src');
+// The gateway's shared SDL (schema/directives.graphql) and the schema artifacts.
+copy('schema');

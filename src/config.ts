@@ -2,7 +2,9 @@
  * The only reader of process.env: turns the environment into a typed, validated Config, or fails
  * at start with a message naming each bad variable (DESIGN.md "Contract: environment").
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { SamplerName, TracingConfig } from './telemetry/tracing.js';
 
 /** Where the four upstreams are: `demo` starts the sandboxes in-process on free ports. */
 export type UpstreamTargets =
@@ -22,10 +24,29 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** GraphiQL on GET /graphql from a browser. On outside production, off in production unless GRAPHIQL=true. */
   graphiql: boolean;
-  /** Whether the development identity header (X-Switchyard-Dev-User) is honoured: never in production. */
-  devIdentity: boolean;
+  /** JWT bearer verification; null when no JWKS is configured (bearer tokens are then refused). */
+  jwt: { jwks: { url: string } | { file: string }; issuer: string; audience: string } | null;
+  /** 32-byte master key for API-key hashing and signing-secret encryption; `ephemeral` when generated for a demo. */
+  keysEncryptionKey: { value: string; ephemeral: boolean };
+  /** Which API keys this deployment accepts. */
+  apiKeyEnvironment: 'live' | 'test';
+  /** Proxies in front of the gateway whose X-Forwarded-For entries are trusted (0: none). */
+  trustedProxyHops: number;
+  /** Namespace of every Redis key. */
+  redisKeyPrefix: string;
+  /** Oldest acceptable signature `created`, in seconds. */
+  signatureMaxAgeSeconds: number;
   /** Time in-flight requests get to finish on SIGTERM, in ms. */
   shutdownTimeoutMs: number;
+  /**
+   * On SIGTERM, time during which the gateway keeps accepting connections while /readyz answers 503,
+   * so load balancers stop routing to it before it closes its listener (part of shutdownTimeoutMs).
+   */
+  shutdownDelayMs: number;
+  /** Bearer token GET /metrics requires; undefined leaves /metrics open. */
+  metricsToken: string | undefined;
+  /** OpenTelemetry tracing from the standard OTEL_* variables; null when off. */
+  tracing: TracingConfig | null;
 }
 
 /** A configuration error: its message lists every bad variable. */
@@ -43,6 +64,47 @@ const hostPort = z.string().regex(/^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1');
+/** `key=value,key2=value2` (W3C baggage style, values percent-decoded), as OTEL_* lists are written. */
+const keyValueList = z
+  .string()
+  .regex(/^\s*[^=,\s]+\s*=[^,]*(?:,\s*[^=,\s]+\s*=[^,]*)*$/, {
+    error: 'must be key=value pairs separated by commas',
+  })
+  .transform((v) =>
+    Object.fromEntries(
+      v.split(',').map((pair) => {
+        const at = pair.indexOf('=');
+        return [pair.slice(0, at).trim(), percentDecoded(pair.slice(at + 1).trim())];
+      }),
+    ),
+  );
+function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value; // a lone `%` is a literal character
+  }
+}
+const otlpProtocol = z.enum(['http/json'], {
+  error: 'only http/json is supported (OTLP over HTTP with JSON bodies; collectors accept it on port 4318)',
+});
+const samplerNames = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const satisfies readonly SamplerName[];
+
+/** Variables whose values may hold credentials: never quoted in a configuration error. */
+const SECRET_VARS: ReadonlySet<string> = new Set([
+  'REDIS_URL',
+  'KEYS_ENCRYPTION_KEY',
+  'METRICS_TOKEN',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+]);
 
 const envSchema = z.object({
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(4000),
@@ -68,7 +130,62 @@ const envSchema = z.object({
     .min(0)
     .max(600_000)
     .default(25_000),
+  JWT_JWKS_URL: httpUrl.optional(),
+  JWT_JWKS_FILE: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  KEYS_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32, {
+      error: 'must be 32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)',
+    })
+    .optional(),
+  API_KEY_ENVIRONMENT: z.enum(['live', 'test'], { error: 'must be live or test' }).optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, { error: 'must be false, true (one proxy) or the number of proxies' })
+    .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
+    .optional(),
+  SIGNATURE_MAX_AGE_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int()
+    .min(5, { error: 'must be at least 5 seconds' })
+    .max(300, { error: 'must be at most 300 seconds' })
+    .default(30),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 : _ . -' })
+    .optional(),
+  SHUTDOWN_DELAY: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(0)
+    .max(120_000)
+    .default(0),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,512}$/, { error: 'must be 16-512 printable characters without spaces' })
+    .optional(),
+  OTEL_SDK_DISABLED: booleanFlag.optional(),
+  OTEL_TRACES_EXPORTER: z
+    .enum(['otlp', 'console', 'none'], { error: 'must be otlp, console or none' })
+    .optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: keyValueList.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValueList.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).optional(),
+  OTEL_RESOURCE_ATTRIBUTES: keyValueList.optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(samplerNames, { error: `must be one of ${samplerNames.join(', ')}` })
+    .optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number({ error: 'must be a ratio 0..1' }).min(0).max(1).optional(),
 });
+
+/** Every variable the gateway reads: deployment files are checked against it (npm run compose:check). */
+export const configVariables: readonly string[] = Object.keys(envSchema.shape);
 
 /** Reads and validates the environment. Empty strings count as unset. */
 export function loadConfig(
@@ -80,10 +197,11 @@ export function loadConfig(
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (issue) =>
-        `  ${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])])})`,
-    );
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const got = SECRET_VARS.has(name) ? 'a value not shown here' : JSON.stringify(present[name]);
+      return `  ${issue.path.join('.')}: ${issue.message} (got ${got})`;
+    });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
@@ -95,6 +213,26 @@ export function loadConfig(
     );
   }
   const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (e.JWT_JWKS_URL && e.JWT_JWKS_FILE) problems.push('JWT_JWKS_URL, JWT_JWKS_FILE: set one, not both');
+  const jwks = e.JWT_JWKS_URL ? { url: e.JWT_JWKS_URL } : e.JWT_JWKS_FILE ? { file: e.JWT_JWKS_FILE } : null;
+  if (jwks && (!e.JWT_ISSUER || !e.JWT_AUDIENCE)) {
+    problems.push(
+      `${e.JWT_ISSUER ? '' : 'JWT_ISSUER '}${e.JWT_AUDIENCE ? '' : 'JWT_AUDIENCE '}: required with a JWKS, so tokens of other issuers or APIs are refused`.trim(),
+    );
+  }
+  if (!e.KEYS_ENCRYPTION_KEY && (production || e.REDIS_URL)) {
+    problems.push(
+      'KEYS_ENCRYPTION_KEY: required in production and with REDIS_URL (every instance must hash keys alike); generate one with openssl rand -base64 32',
+    );
+  }
+  if (e.SHUTDOWN_DELAY > 0 && e.SHUTDOWN_DELAY >= e.SHUTDOWN_TIMEOUT) {
+    problems.push(
+      `SHUTDOWN_DELAY: must be less than SHUTDOWN_TIMEOUT (${e.SHUTDOWN_TIMEOUT} ms), which it is part of`,
+    );
+  }
+  if (problems.length > 0)
+    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -114,7 +252,42 @@ export function loadConfig(
           },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     graphiql: e.GRAPHIQL ?? !production,
-    devIdentity: !production,
+    jwt: jwks ? { jwks, issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE! } : null,
+    keysEncryptionKey: e.KEYS_ENCRYPTION_KEY
+      ? { value: e.KEYS_ENCRYPTION_KEY, ephemeral: false }
+      : { value: randomBytes(32).toString('base64'), ephemeral: true },
+    apiKeyEnvironment: e.API_KEY_ENVIRONMENT ?? (production ? 'live' : 'test'),
+    trustedProxyHops: e.TRUST_PROXY ?? 0,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'switchyard:',
+    signatureMaxAgeSeconds: e.SIGNATURE_MAX_AGE_SECONDS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    shutdownDelayMs: e.SHUTDOWN_DELAY,
+    metricsToken: e.METRICS_TOKEN,
+    tracing: tracingConfig(e),
+  };
+}
+
+/**
+ * Tracing is on when an exporter is asked for: OTEL_TRACES_EXPORTER=otlp|console, or an OTLP
+ * endpoint set while OTEL_TRACES_EXPORTER is unset. OTEL_SDK_DISABLED=true or
+ * OTEL_TRACES_EXPORTER=none turn it off whatever else is set.
+ */
+function tracingConfig(e: z.infer<typeof envSchema>): TracingConfig | null {
+  const endpointSet =
+    e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined;
+  const exporter = e.OTEL_TRACES_EXPORTER ?? (endpointSet ? 'otlp' : 'none');
+  if (e.OTEL_SDK_DISABLED || exporter === 'none') return null;
+  // The generic endpoint is a base URL; the traces endpoint is used as it is (OTLP exporter spec).
+  const endpoint =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    `${(e.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
+  return {
+    exporter,
+    endpoint,
+    headers: { ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
+    serviceName: e.OTEL_SERVICE_NAME ?? e.OTEL_RESOURCE_ATTRIBUTES?.['service.name'] ?? 'switchyard',
+    resourceAttributes: e.OTEL_RESOURCE_ATTRIBUTES ?? {},
+    sampler: e.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
+    samplerRatio: e.OTEL_TRACES_SAMPLER_ARG ?? 1,
   };
 }

@@ -47,7 +47,7 @@ export function gatewayError(
   code: ErrorCode,
   message?: string,
   details?: ErrorDetails,
-  options: { http?: boolean; cause?: unknown } = {},
+  options: { http?: boolean; headers?: Record<string, string>; cause?: unknown } = {},
 ): GraphQLError {
   const entry = errorCatalogue[code];
   return new GraphQLError(message ?? entry.message, {
@@ -55,7 +55,9 @@ export function gatewayError(
     extensions: {
       ...details,
       code,
-      ...(options.http ? { http: { status: entry.status } } : {}),
+      ...(options.http
+        ? { http: { status: entry.status, ...(options.headers ? { headers: options.headers } : {}) } }
+        : {}),
     },
   });
 }

@@ -1,18 +1,28 @@
 /**
- * Process entry: reads config, starts the demo sandboxes when no upstream is configured, connects
- * the sources and Redis, listens, and shuts down gracefully on SIGTERM/SIGINT.
+ * Process entry: reads config, starts the demo sandboxes when no upstream is configured, builds the
+ * instance's metrics and (when OTEL_* asks) tracing, connects the sources and Redis, listens, and
+ * shuts down gracefully on SIGTERM/SIGINT.
  */
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RunningSandbox } from '../sources/sandbox-kit/types.js';
+import { createIdentity } from './auth/identity.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { connectSources, type SourceName, startSandboxes } from './gateway/registry.js';
+import { type DemoKeys, seedDemoKeys } from './keys/demo.js';
+import type { KeyService } from './keys/service.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
+import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
+import { createTracing } from './telemetry/tracing.js';
+import { createUpstreamTelemetry } from './telemetry/upstream-telemetry.js';
 
 /** A started Switchyard: its URL and how to stop it. */
 export interface RunningSwitchyard {
@@ -20,6 +30,12 @@ export interface RunningSwitchyard {
   readonly port: number;
   /** Demo mode only: the in-process sandboxes. */
   readonly sandboxes: Record<SourceName, RunningSandbox> | undefined;
+  /** API-key lifecycle of this instance (tests and operators' tooling use it). */
+  readonly keys: KeyService;
+  /** Demo mode without Redis: the demo users' keys, printed once at start. */
+  readonly demoKeys: DemoKeys | undefined;
+  /** This instance's Prometheus metrics (its own registry). */
+  readonly metrics: GatewayMetrics;
   /** Stops accepting, lets in-flight requests finish (up to shutdownTimeoutMs), closes everything. */
   close(): Promise<void>;
 }
@@ -33,18 +49,38 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
           Object.entries(sandboxes!).map(([name, sandbox]) => [name, sandbox.target]),
         ) as Record<SourceName, string>)
       : config.upstreams;
-  const sources = connectSources(targets, config.upstreamTimeoutMs);
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
+  const metrics = createMetrics();
+  const tracing = config.tracing ? createTracing(config.tracing, logger) : undefined;
+  const sources = connectSources(
+    targets,
+    config.upstreamTimeoutMs,
+    createUpstreamTelemetry({ metrics, tracer: tracing?.tracer }),
+  );
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger, metrics) : undefined;
+
+  const identity = createIdentity({ config, logger, redis });
+  const demoKeys =
+    config.upstreams.mode === 'demo' && identity.inMemory ? await seedDemoKeys(identity.keys) : undefined;
 
   let draining = false;
   const gateway = createGateway({
     config,
     logger,
     sources,
+    keys: identity.keys,
+    nonces: identity.nonces,
+    authenticate: identity.authenticate,
+    graphiqlHeaders: demoKeys ? { 'X-API-Key': demoKeys['user-1'] } : {},
     readinessChecks: redis ? { redis: () => redis.ping() } : {},
     isDraining: () => draining,
+    metrics,
+    tracer: tracing?.tracer,
   });
-  const server = createServer({ keepAliveTimeout: 65_000 }, gateway);
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    // While draining, every answer closes its connection so clients reconnect to another instance.
+    if (draining) res.setHeader('connection', 'close');
+    void gateway(req, res);
+  });
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}/graphql`;
@@ -53,11 +89,23 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
     url,
     port,
     sandboxes,
+    keys: identity.keys,
+    demoKeys,
+    metrics,
     async close() {
+      const deadline = Date.now() + config.shutdownTimeoutMs;
       draining = true;
-      await drain(server, config.shutdownTimeoutMs, logger);
+      if (config.shutdownDelayMs > 0) {
+        // Still accepting: load balancers see /readyz fail and stop routing here first.
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      }
+      await drain(server, Math.max(0, deadline - Date.now()), logger);
+      await identity.close();
       await Promise.allSettled(Object.values(sources).map((connected) => connected.close()));
       if (redis) await redis.quit().catch(() => redis.disconnect());
+      // Exports the spans still buffered, the last requests' included.
+      if (tracing)
+        await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace flush failed'));
       if (sandboxes) await Promise.allSettled(Object.values(sandboxes).map((sandbox) => sandbox.close()));
     },
   };
@@ -68,9 +116,12 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
  * moment for the first connection but does not require it: what depends on Redis decides how to
  * fail (DESIGN.md "Failure policy"), and /readyz reports it.
  */
-async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+async function connectRedis(url: string, logger: Logger, metrics: GatewayMetrics): Promise<Redis> {
   const redis = new Redis(url, { enableOfflineQueue: false, commandTimeout: 500, maxRetriesPerRequest: 1 });
-  redis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis error'));
+  redis.on('error', (err: Error) => {
+    metrics.redisErrors.inc({ kind: 'connection' });
+    logger.warn({ err: { message: err.message } }, 'redis error');
+  });
   const ready = await Promise.race([
     once(redis, 'ready').then(
       () => true,
@@ -92,15 +143,21 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-/** Stops accepting connections, closes idle ones, and waits for in-flight requests up to the deadline. */
+/**
+ * Stops accepting connections and waits for in-flight requests up to the deadline. A keep-alive
+ * connection whose request was in flight turns idle when its response is sent; it is closed then,
+ * not left open until the deadline (server.close() alone closes only the connections idle at once).
+ */
 async function drain(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
   const timer = setTimeout(() => {
     logger.warn({ timeoutMs }, 'shutdown deadline reached: closing remaining connections');
     server.closeAllConnections();
   }, timeoutMs);
   await closed;
+  clearInterval(sweep);
   clearTimeout(timer);
 }
 
@@ -116,6 +173,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.prettyLogs });
+  // Logged, never answered to a client (no request owns them); the process keeps serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const running = await startSwitchyard(config, logger);
   logger.info(
@@ -129,25 +187,57 @@ async function main(): Promise<void> {
       ? `Switchyard (demo upstreams in-process) at ${running.url}`
       : `Switchyard at ${running.url}`,
   );
+  if (config.production && !config.metricsToken) {
+    logger.warn('METRICS_TOKEN is not set: GET /metrics answers anyone who can reach this port');
+  }
+  if (running.demoKeys) {
+    // Printed once, outside the logger (log lines never carry secrets): demo keys live in memory only.
+    const pemPath = join(tmpdir(), 'switchyard-demo-user-1.pem');
+    writeFileSync(pemPath, running.demoKeys.signer.privateKeyPem, { mode: 0o600 });
+    process.stdout.write(
+      `\nDemo API keys (shown once; GraphiQL is preset with user-1's):\n` +
+        `  user-1 (market:read portfolio:read trade:write keys:self): ${running.demoKeys['user-1']}\n` +
+        `  user-2 (market:read portfolio:read keys:self):             ${running.demoKeys['user-2']}\n` +
+        `user-1 signs mutations with keyid ${running.demoKeys.signer.keyId}; its Ed25519 private key is in ${pemPath}\n\n`,
+    );
+  }
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (reason: string, exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info(
+      { reason, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs },
+      'shutting down',
+    );
     running.close().then(
       () => {
         logger.info('stopped');
         logger.flush();
-        process.exit(0);
+        // Everything is closed, so the process ends by itself; a handle left open is a bug, reported.
+        process.exitCode = exitCode;
+        setTimeout(() => {
+          logger.warn(
+            { resources: process.getActiveResourcesInfo() },
+            'handles still open after shutdown: exiting',
+          );
+          logger.flush();
+          process.exit(exitCode);
+        }, 2000).unref();
       },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
+        logger.flush();
         process.exit(1);
       },
     );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop('SIGTERM', 0));
+  process.on('SIGINT', () => stop('SIGINT', 0));
+  // The process may be in an unknown state: drain what is in flight, then exit non-zero.
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    stop('uncaughtException', 1);
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

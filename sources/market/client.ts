@@ -2,6 +2,7 @@
 
 import { isUpstreamError, UpstreamError } from '../../src/upstream/errors.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
+import type { UpstreamCallScope } from '../../src/upstream/observer.js';
 import {
   type Candle,
   type CandleInterval,
@@ -15,6 +16,8 @@ export interface MarketCallOptions {
   signal?: AbortSignal | undefined;
   /** Forwarded as `x-request-id`. */
   requestId?: string | undefined;
+  /** The request's telemetry, for metrics, logs and trace propagation. */
+  scope?: UpstreamCallScope | undefined;
 }
 
 /** The market upstream's operations. Failures throw UpstreamError; 404s of single lookups are null. */
@@ -41,8 +44,17 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** Creates the client; it keeps no state besides the upstream it is given. */
 export function createMarketClient(upstream: HttpUpstream): MarketClient {
-  const get = <T>(path: string, { signal, requestId }: MarketCallOptions = {}): Promise<T> =>
-    upstream.getJson<T>(path, { signal, headers: requestId ? { 'x-request-id': requestId } : {} });
+  const get = <T>(
+    path: string,
+    route: string,
+    { signal, requestId, scope }: MarketCallOptions = {},
+  ): Promise<T> =>
+    upstream.getJson<T>(path, {
+      signal,
+      headers: requestId ? { 'x-request-id': requestId } : {},
+      route,
+      scope,
+    });
 
   // Only the envelope and the ids the loaders key on are checked: a cheap guard against an
   // upstream that answers JSON of another shape, which would otherwise surface as a TypeError.
@@ -50,7 +62,11 @@ export function createMarketClient(upstream: HttpUpstream): MarketClient {
     new UpstreamError('UPSTREAM_UNAVAILABLE', upstream.name, `unexpected body shape from GET ${path}`);
 
   async function getTokenChunk(ids: readonly string[], options?: MarketCallOptions): Promise<TokenMarket[]> {
-    const body = await get<unknown>(`/v1/tokens?ids=${ids.map(encodeURIComponent).join(',')}`, options);
+    const body = await get<unknown>(
+      `/v1/tokens?ids=${ids.map(encodeURIComponent).join(',')}`,
+      '/v1/tokens',
+      options,
+    );
     if (!isRecord(body) || !Array.isArray(body.data)) throw contractError('/v1/tokens');
     const data = body.data as unknown[];
     if (!data.every((token) => isRecord(token) && typeof token.id === 'string'))
@@ -70,7 +86,7 @@ export function createMarketClient(upstream: HttpUpstream): MarketClient {
 
     async getToken(id, options) {
       try {
-        const token = await get<unknown>(`/v1/tokens/${encodeURIComponent(id)}`, options);
+        const token = await get<unknown>(`/v1/tokens/${encodeURIComponent(id)}`, '/v1/tokens/{id}', options);
         if (!isRecord(token) || typeof token.id !== 'string') throw contractError('/v1/tokens/{id}');
         return token as unknown as TokenMarket;
       } catch (err) {
@@ -80,7 +96,7 @@ export function createMarketClient(upstream: HttpUpstream): MarketClient {
     },
 
     async listTokens(limit, offset, options) {
-      const body = await get<unknown>(`/v1/tokens?limit=${limit}&offset=${offset}`, options);
+      const body = await get<unknown>(`/v1/tokens?limit=${limit}&offset=${offset}`, '/v1/tokens', options);
       if (!isRecord(body) || !Array.isArray(body.data) || typeof body.total !== 'number') {
         throw contractError('/v1/tokens');
       }
@@ -90,7 +106,7 @@ export function createMarketClient(upstream: HttpUpstream): MarketClient {
     async getCandles(id, interval, limit, options) {
       const path = `/v1/tokens/${encodeURIComponent(id)}/candles?interval=${interval}&limit=${limit}`;
       try {
-        const body = await get<unknown>(path, options);
+        const body = await get<unknown>(path, '/v1/tokens/{id}/candles', options);
         if (!isRecord(body) || !Array.isArray(body.data)) throw contractError('/v1/tokens/{id}/candles');
         return body.data as Candle[];
       } catch (err) {
@@ -100,7 +116,7 @@ export function createMarketClient(upstream: HttpUpstream): MarketClient {
     },
 
     async ping(signal) {
-      await get<unknown>('/healthz', { signal });
+      await get<unknown>('/healthz', '/healthz', { signal });
     },
   };
 }

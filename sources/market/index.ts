@@ -1,6 +1,6 @@
 /** The market source: owns `Token` (identity, price, candles) and the token queries. */
 import { readFileSync } from 'node:fs';
-import type { Source } from '../../src/gateway/source.js';
+import type { Source, SourceDefinition } from '../../src/gateway/source.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createMarketClient } from './client.js';
 import { createMarketLoaders, type MarketLoaders } from './loaders.js';
@@ -11,15 +11,18 @@ export type { MarketLoaders } from './loaders.js';
 export type { MarketContext, TokenParent } from './resolvers.js';
 export type { Candle, CandleInterval, TokenMarket } from './types.js';
 
-const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+/** The source's SDL and resolvers, available without connecting (schema artifacts, checks). */
+export const marketDefinition = {
+  name: 'market',
+  typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
+  resolvers: marketResolvers,
+} as const satisfies SourceDefinition;
 
 /** Builds the market source over its upstream (one pooled HttpUpstream per process). */
 export function createMarketSource(upstream: HttpUpstream): Source<'market', MarketLoaders> {
   const client = createMarketClient(upstream);
   return {
-    name: 'market',
-    typeDefs,
-    resolvers: marketResolvers,
+    ...marketDefinition,
     createLoaders: (scope) => createMarketLoaders(client, scope),
     ping: (signal) => client.ping(signal),
   };

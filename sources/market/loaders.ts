@@ -31,7 +31,11 @@ export interface MarketLoaders {
 
 /** Creates fresh loaders for one request; upstream calls carry the request's signal and id. */
 export function createMarketLoaders(client: MarketClient, scope: RequestScope): MarketLoaders {
-  const options: MarketCallOptions = { signal: scope.signal, requestId: scope.requestId };
+  const options: MarketCallOptions = {
+    signal: scope.signal,
+    requestId: scope.requestId,
+    scope: scope.telemetry,
+  };
 
   // Logged here because the client error keeps nothing of the cause: the detail (status, host,
   // undici code) is only ever seen in server logs.

@@ -1,7 +1,12 @@
 /** Resolvers of the market subschema (schema.graphql): the queries and the fields of `Token`. */
-import type { IResolvers } from '@graphql-tools/utils';
 import { gatewayError } from '../../src/errors.js';
 import { assertTokenId } from '../../src/validation.js';
+import type {
+  CandleInterval as CandleIntervalName,
+  QueryTopTokensArgs,
+  Resolvers,
+  TokenCandlesArgs,
+} from './generated/resolver-types.js';
 import type { MarketLoaders } from './loaders.js';
 import {
   type Candle,
@@ -22,11 +27,11 @@ export type TokenParent = TokenMarket | { readonly id: string };
 
 type TokenField = Exclude<keyof TokenMarket, 'id'>;
 
-const INTERVALS: Readonly<Record<'M5' | 'H1' | 'D1', CandleInterval>> = { M5: '5m', H1: '1h', D1: '1d' };
+const INTERVALS: Readonly<Record<CandleIntervalName, CandleInterval>> = { M5: '5m', H1: '1h', D1: '1d' };
 
 /** Nullable arguments with defaults can still be sent as an explicit null: refused here too. */
-function inRange(value: number | null, min: number, max: number, argument: string): number {
-  if (value === null || !Number.isInteger(value) || value < min || value > max) {
+function inRange(value: number | null | undefined, min: number, max: number, argument: string): number {
+  if (value === null || value === undefined || !Number.isInteger(value) || value < min || value > max) {
     throw gatewayError('BAD_USER_INPUT', `${argument} must be within ${min}..${max}.`, { argument });
   }
   return value;
@@ -58,10 +63,9 @@ function tokenField<K extends TokenField>(key: K) {
 /** The market resolvers; the gateway adds the Decimal and DateTime scalars. */
 export const marketResolvers = {
   Query: {
-    token: (_root: unknown, { id }: { id: string }, context: MarketContext) =>
-      context.market.tokens.load(assertTokenId(id)),
+    token: (_root, { id }, context) => context.market.tokens.load(assertTokenId(id)),
 
-    tokens: (_root: unknown, { ids }: { ids: readonly string[] }, context: MarketContext) => {
+    tokens: (_root, { ids }, context) => {
       if (ids.length > MAX_BATCH_IDS) {
         throw gatewayError('BAD_USER_INPUT', `ids takes at most ${MAX_BATCH_IDS} token ids.`, {
           argument: 'ids',
@@ -69,14 +73,13 @@ export const marketResolvers = {
       }
       for (const id of ids) assertTokenId(id, 'ids');
       // One promise per item: a failed batch errors each item at its own path, the list stays.
-      return ids.map((id) => context.market.tokens.load(id));
+      // graphql-js takes a promise per list item and a nullable item may resolve to null; the
+      // generated types cannot say "promise of T or null" inside a list, hence the cast.
+      return ids.map((id) => context.market.tokens.load(id)) as unknown as (TokenMarket | null)[];
     },
 
-    topTokens: (
-      _root: unknown,
-      { first, offset }: { first: number | null; offset: number | null },
-      context: MarketContext,
-    ): Promise<TokenMarket[]> =>
+    // The generated args make defaulted arguments non-null; a client can still send an explicit null.
+    topTokens: (_root, { first, offset }: QueryTopTokensArgs, context): Promise<TokenMarket[]> =>
       context.market.topTokens.load({
         limit: inRange(first, 1, MAX_PAGE_SIZE, 'first'),
         offset: inRange(offset, 0, 2_147_483_647, 'offset'),
@@ -89,12 +92,8 @@ export const marketResolvers = {
     chain: tokenField('chain'),
     circulatingSupply: tokenField('circulatingSupply'),
     price: tokenField('price'),
-    candles: async (
-      parent: TokenParent,
-      { interval, limit }: { interval: keyof typeof INTERVALS | null; limit: number | null },
-      context: MarketContext,
-    ): Promise<Candle[]> => {
-      if (interval === null) {
+    candles: async (parent, { interval, limit }: TokenCandlesArgs, context): Promise<Candle[]> => {
+      if (interval === null || interval === undefined) {
         throw gatewayError('BAD_USER_INPUT', 'interval cannot be null.', { argument: 'interval' });
       }
       const candles = await context.market.candles.load({
@@ -106,4 +105,4 @@ export const marketResolvers = {
       return candles;
     },
   },
-} satisfies IResolvers;
+} satisfies Resolvers;

@@ -1,6 +1,7 @@
 /** Typed client of the portfolio gRPC service; the transport (channel, deadline) is injected. */
 import { fileURLToPath } from 'node:url';
 import { type GrpcUpstream, loadProto, serviceConstructor } from '../../src/upstream/grpc.js';
+import type { UpstreamCallScope } from '../../src/upstream/observer.js';
 import {
   type Account,
   type AccountsResponse,
@@ -21,6 +22,8 @@ export const portfolioService = serviceConstructor(
 export interface PortfolioCallOptions {
   signal?: AbortSignal | undefined;
   requestId?: string | undefined;
+  /** The request's telemetry, for metrics, logs and trace propagation. */
+  scope?: UpstreamCallScope | undefined;
 }
 
 /** The portfolio RPCs, typed. Failures reject with UpstreamError (see src/upstream/grpc.ts). */
@@ -35,9 +38,14 @@ export interface PortfolioClient {
 
 /** Creates the typed client over one gRPC upstream built with `portfolioService`. */
 export function createPortfolioClient(upstream: GrpcUpstream): PortfolioClient {
-  const call = <Res>(method: string, request: object, { signal, requestId }: PortfolioCallOptions = {}) =>
+  const call = <Res>(
+    method: string,
+    request: object,
+    { signal, requestId, scope }: PortfolioCallOptions = {},
+  ) =>
     upstream.unary<Res>(method, request, {
       signal,
+      scope,
       ...(requestId ? { metadata: { 'x-request-id': requestId } } : {}),
     });
   return {

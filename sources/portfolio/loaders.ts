@@ -23,7 +23,7 @@ export interface PortfolioLoaders {
 
 /** Creates fresh loaders bound to the request's signal and id. */
 export function createPortfolioLoaders(client: PortfolioClient, scope: RequestScope): PortfolioLoaders {
-  const options = { signal: scope.signal, requestId: scope.requestId };
+  const options = { signal: scope.signal, requestId: scope.requestId, scope: scope.telemetry };
   const guard = async <T>(pending: Promise<T>): Promise<T> => {
     try {
       return await pending;

@@ -1,10 +1,10 @@
 /** Resolvers of the portfolio subschema (schema.graphql). */
-import type { IResolvers } from '@graphql-tools/utils';
 import { type PrincipalContext, requirePrincipal } from '../../src/auth/principal.js';
 import { assertEntityId } from '../../src/validation.js';
 import { accountForbidden } from './authorize.js';
+import type { Resolvers } from './generated/resolver-types.js';
 import type { PortfolioLoaders } from './loaders.js';
-import type { Account, Portfolio, Position } from './messages.js';
+import type { Account, Portfolio } from './messages.js';
 
 /** What portfolio resolvers read from the request context. */
 export interface PortfolioContext extends PrincipalContext {
@@ -14,10 +14,10 @@ export interface PortfolioContext extends PrincipalContext {
 /** The resolvers; `Token` is owned by market, which fills the other fields of `{ id }`. */
 export const portfolioResolvers = {
   Query: {
-    accounts(_: unknown, __: unknown, context: PortfolioContext): Promise<Account[]> {
+    accounts(_root, _args, context): Promise<Account[]> {
       return context.portfolio.accountsByUser.load(requirePrincipal(context).userId);
     },
-    async portfolio(_: unknown, args: { accountId: string }, context: PortfolioContext): Promise<Portfolio> {
+    async portfolio(_root, args, context): Promise<Portfolio> {
       const { userId } = requirePrincipal(context);
       const accountId = assertEntityId(args.accountId, 'accountId');
       const portfolio = await context.portfolio.portfolios.load(accountId);
@@ -26,6 +26,6 @@ export const portfolioResolvers = {
     },
   },
   Position: {
-    token: (position: Position) => ({ id: position.tokenId }),
+    token: (position) => ({ id: position.tokenId }),
   },
-} satisfies IResolvers;
+} satisfies Resolvers;

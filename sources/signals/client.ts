@@ -1,6 +1,7 @@
 /** Typed client of the signals upstream (openapi.yaml) over an injected HttpUpstream. */
 import { UpstreamError } from '../../src/upstream/errors.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
+import type { UpstreamCallScope } from '../../src/upstream/observer.js';
 import { MAX_BATCH_IDS, type Signal } from './types.js';
 
 /** Per-call options: the request's abort signal and id. */
@@ -8,6 +9,8 @@ export interface SignalsCallOptions {
   signal?: AbortSignal | undefined;
   /** Forwarded as `x-request-id`. */
   requestId?: string | undefined;
+  /** The request's telemetry, for metrics, logs and trace propagation. */
+  scope?: UpstreamCallScope | undefined;
 }
 
 /** The signals upstream's operations. Failures throw UpstreamError. */
@@ -23,11 +26,20 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** Creates the client; it keeps no state besides the upstream it is given. */
 export function createSignalsClient(upstream: HttpUpstream): SignalsClient {
-  const get = <T>(path: string, { signal, requestId }: SignalsCallOptions = {}): Promise<T> =>
-    upstream.getJson<T>(path, { signal, headers: requestId ? { 'x-request-id': requestId } : {} });
+  const get = <T>(path: string, route: string, { signal, requestId, scope }: SignalsCallOptions = {}) =>
+    upstream.getJson<T>(path, {
+      signal,
+      headers: requestId ? { 'x-request-id': requestId } : {},
+      route,
+      scope,
+    });
 
   async function getChunk(ids: readonly string[], options?: SignalsCallOptions): Promise<Signal[]> {
-    const body = await get<unknown>(`/v1/signals?tokenIds=${ids.map(encodeURIComponent).join(',')}`, options);
+    const body = await get<unknown>(
+      `/v1/signals?tokenIds=${ids.map(encodeURIComponent).join(',')}`,
+      '/v1/signals',
+      options,
+    );
     // Only the envelope and the ids the loader keys on are checked: a cheap guard against JSON of
     // another shape, which would otherwise surface as a TypeError.
     const data = isRecord(body) && Array.isArray(body.data) ? (body.data as unknown[]) : undefined;
@@ -51,7 +63,7 @@ export function createSignalsClient(upstream: HttpUpstream): SignalsClient {
     },
 
     async ping(signal) {
-      await get<unknown>('/healthz', { signal });
+      await get<unknown>('/healthz', '/healthz', { signal });
     },
   };
 }

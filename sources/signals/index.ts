@@ -1,6 +1,6 @@
 /** The signals source: extends market's `Token` with its current trading `signal`. */
 import { readFileSync } from 'node:fs';
-import type { Source } from '../../src/gateway/source.js';
+import type { Source, SourceDefinition } from '../../src/gateway/source.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createSignalsClient } from './client.js';
 import { createSignalsLoaders, type SignalsLoaders } from './loaders.js';
@@ -11,15 +11,18 @@ export type { SignalsLoaders } from './loaders.js';
 export type { SignalsContext } from './resolvers.js';
 export type { Signal, SignalRating } from './types.js';
 
-const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+/** The source's SDL and resolvers, available without connecting (schema artifacts, checks). */
+export const signalsDefinition = {
+  name: 'signals',
+  typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
+  resolvers: signalsResolvers,
+} as const satisfies SourceDefinition;
 
 /** Builds the signals source over its upstream (one pooled HttpUpstream per process). */
 export function createSignalsSource(upstream: HttpUpstream): Source<'signals', SignalsLoaders> {
   const client = createSignalsClient(upstream);
   return {
-    name: 'signals',
-    typeDefs,
-    resolvers: signalsResolvers,
+    ...signalsDefinition,
     createLoaders: (scope) => createSignalsLoaders(client, scope),
     ping: (signal) => client.ping(signal),
   };

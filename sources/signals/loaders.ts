@@ -14,7 +14,7 @@ export interface SignalsLoaders {
 
 /** Creates fresh loaders for one request; upstream calls carry the request's signal and id. */
 export function createSignalsLoaders(client: SignalsClient, scope: RequestScope): SignalsLoaders {
-  const options = { signal: scope.signal, requestId: scope.requestId };
+  const options = { signal: scope.signal, requestId: scope.requestId, scope: scope.telemetry };
   const signals = new DataLoader<string, Signal | null>(
     async (ids) => {
       let found: Signal[];

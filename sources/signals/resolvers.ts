@@ -1,7 +1,6 @@
 /** Resolvers of the signals subschema (schema.graphql): `Token.signal`. */
-import type { IResolvers } from '@graphql-tools/utils';
+import type { Resolvers } from './generated/resolver-types.js';
 import type { SignalsLoaders } from './loaders.js';
-import type { Signal } from './types.js';
 
 /** What the signals resolvers read of the request context. */
 export interface SignalsContext {
@@ -14,10 +13,6 @@ export interface SignalsContext {
  */
 export const signalsResolvers = {
   Token: {
-    signal: (
-      parent: { readonly id: string },
-      _args: unknown,
-      context: SignalsContext,
-    ): Promise<Signal | null> => context.signals.signals.load(parent.id),
+    signal: (parent, _args, context) => context.signals.signals.load(parent.id),
   },
-} satisfies IResolvers;
+} satisfies Resolvers;

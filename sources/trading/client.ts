@@ -1,6 +1,7 @@
 /** Typed client of the trading gRPC service; the transport (channel, deadline) is injected. */
 import { fileURLToPath } from 'node:url';
 import { type GrpcUpstream, loadProto, serviceConstructor } from '../../src/upstream/grpc.js';
+import type { UpstreamCallScope } from '../../src/upstream/observer.js';
 import {
   type BatchGetOrdersRequest,
   type CancelOrderRequest,
@@ -25,6 +26,8 @@ export const tradingService = serviceConstructor(
 export interface TradingCallOptions {
   signal?: AbortSignal | undefined;
   requestId?: string | undefined;
+  /** The request's telemetry, for metrics, logs and trace propagation. */
+  scope?: UpstreamCallScope | undefined;
 }
 
 /** Which orders of an account to list. */
@@ -49,9 +52,14 @@ export interface TradingClient {
 
 /** Creates the typed client over one gRPC upstream built with `tradingService`. */
 export function createTradingClient(upstream: GrpcUpstream): TradingClient {
-  const call = <Res>(method: string, request: object, { signal, requestId }: TradingCallOptions = {}) =>
+  const call = <Res>(
+    method: string,
+    request: object,
+    { signal, requestId, scope }: TradingCallOptions = {},
+  ) =>
     upstream.unary<Res>(method, request, {
       signal,
+      scope,
       ...(requestId ? { metadata: { 'x-request-id': requestId } } : {}),
     });
   return {

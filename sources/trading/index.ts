@@ -1,6 +1,6 @@
 /** The trading source: orders from the trading gRPC service. */
 import { readFileSync } from 'node:fs';
-import type { Source } from '../../src/gateway/source.js';
+import type { Source, SourceDefinition } from '../../src/gateway/source.js';
 import type { GrpcUpstream } from '../../src/upstream/grpc.js';
 import { createTradingClient } from './client.js';
 import { createTradingLoaders, type TradingLoaders } from './loaders.js';
@@ -11,15 +11,18 @@ export type { TradingLoaders } from './loaders.js';
 export type { Order, OrderSide, OrderStatus, OrderType, PlaceOrderInput } from './messages.js';
 export type { TradingContext } from './resolvers.js';
 
-const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+/** The source's SDL and resolvers, available without connecting (schema artifacts, checks). */
+export const tradingDefinition = {
+  name: 'trading',
+  typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
+  resolvers: tradingResolvers,
+} as const satisfies SourceDefinition;
 
 /** Creates the source over a gRPC upstream built with `tradingService`. */
 export function createTradingSource(upstream: GrpcUpstream): Source<'trading', TradingLoaders> {
   const client = createTradingClient(upstream);
   return {
-    name: 'trading',
-    typeDefs,
-    resolvers: tradingResolvers,
+    ...tradingDefinition,
     createLoaders: (scope) => createTradingLoaders(client, scope),
     ping: (signal) => client.ping(signal),
   };

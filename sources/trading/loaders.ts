@@ -26,7 +26,7 @@ export interface TradingLoaders {
 
 /** Creates fresh loaders bound to the request's signal and id. */
 export function createTradingLoaders(client: TradingClient, scope: RequestScope): TradingLoaders {
-  const options = { signal: scope.signal, requestId: scope.requestId };
+  const options = { signal: scope.signal, requestId: scope.requestId, scope: scope.telemetry };
   // Nobody reads the outcome of a request whose client has gone: do not log its aborted calls.
   const log = () => (scope.signal.aborted ? undefined : scope.log);
 

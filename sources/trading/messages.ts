@@ -4,10 +4,10 @@
  * enum values, null for absent decimals), and the mapping between the two.
  */
 import { UpstreamError } from '../../src/upstream/errors.js';
+import type { OrderSide, OrderStatus, OrderType } from './generated/resolver-types.js';
 
-export type OrderSide = 'BUY' | 'SELL';
-export type OrderType = 'MARKET' | 'LIMIT';
-export type OrderStatus = 'OPEN' | 'FILLED' | 'CANCELLED';
+// The enums are the SDL's (generated): a value added there fails to compile where it meets the proto.
+export type { OrderSide, OrderStatus, OrderType };
 
 /** An order as the gateway sees it. */
 export interface Order {

@@ -1,10 +1,15 @@
 /** Resolvers of the trading subschema (schema.graphql). */
-import type { IResolvers } from '@graphql-tools/utils';
 import { type PrincipalContext, requirePrincipal } from '../../src/auth/principal.js';
 import { gatewayError } from '../../src/errors.js';
 import { assertEntityId, assertPositiveDecimal, assertTokenId } from '../../src/validation.js';
+import type {
+  MutationPlaceOrderArgs,
+  PlaceOrderInput as PlaceOrderInputArgs,
+  QueryOrdersArgs,
+  Resolvers,
+} from './generated/resolver-types.js';
 import type { TradingLoaders } from './loaders.js';
-import type { Order, OrderStatus, PlaceOrderInput } from './messages.js';
+import type { Order, PlaceOrderInput } from './messages.js';
 
 /** What trading resolvers read from the request context. */
 export interface TradingContext extends PrincipalContext {
@@ -20,17 +25,8 @@ export interface TradingContext extends PrincipalContext {
 const MAX_ORDERS_PAGE = 200;
 const DEFAULT_ORDERS_PAGE = 50;
 
-interface OrdersArgs {
-  accountId: string;
-  status?: OrderStatus | null;
-  first?: number | null;
-}
-
-/** `placeOrder(input:)` as GraphQL delivers it (`limitPrice` may be absent). */
-type PlaceOrderArgs = { input: Omit<PlaceOrderInput, 'limitPrice'> & { limitPrice?: string | null } };
-
 /** Refuses what the upstream would refuse, before any upstream call; each error names its argument. */
-function validatePlaceOrder(input: PlaceOrderArgs['input']): PlaceOrderInput {
+function validatePlaceOrder(input: PlaceOrderInputArgs): PlaceOrderInput {
   const limitPrice = input.limitPrice ?? null;
   assertEntityId(input.accountId, 'accountId');
   assertTokenId(input.tokenId, 'tokenId');
@@ -54,7 +50,8 @@ function validatePlaceOrder(input: PlaceOrderArgs['input']): PlaceOrderInput {
 /** The resolvers; `Token` is owned by market, which fills the other fields of `{ id }`. */
 export const tradingResolvers = {
   Query: {
-    async orders(_: unknown, args: OrdersArgs, context: TradingContext): Promise<Order[]> {
+    // QueryOrdersArgs, not the generated RequireFields: `first` may still arrive as an explicit null.
+    async orders(_root, args: QueryOrdersArgs, context): Promise<Order[]> {
       requirePrincipal(context);
       const accountId = assertEntityId(args.accountId, 'accountId');
       const first = args.first ?? DEFAULT_ORDERS_PAGE;
@@ -68,13 +65,13 @@ export const tradingResolvers = {
     },
   },
   Mutation: {
-    async placeOrder(_: unknown, args: PlaceOrderArgs, context: TradingContext): Promise<Order> {
+    async placeOrder(_root, args: MutationPlaceOrderArgs, context): Promise<Order> {
       requirePrincipal(context);
       const input = validatePlaceOrder(args.input);
       await context.authorizeAccount(input.accountId);
       return context.trading.placeOrder(input);
     },
-    async cancelOrder(_: unknown, args: { id: string }, context: TradingContext): Promise<Order> {
+    async cancelOrder(_root, args, context): Promise<Order> {
       requirePrincipal(context);
       const id = assertEntityId(args.id, 'id');
       // Unknown and another user's orders answer alike: order ids are guessable, existence is not told.
@@ -91,6 +88,6 @@ export const tradingResolvers = {
     },
   },
   Order: {
-    token: (order: Order) => ({ id: order.tokenId }),
+    token: (order) => ({ id: order.tokenId }),
   },
-} satisfies IResolvers;
+} satisfies Resolvers;

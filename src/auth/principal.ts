@@ -5,10 +5,17 @@ import { gatewayError } from '../errors.js';
 export interface Principal {
   /** The user the request acts for (JWT `sub`, or the API key's client). */
   readonly userId: string;
+  /** The client application: the API key's client, or the JWT's `azp`/`client_id` (else `sub`). */
+  readonly clientId: string;
   /** How the principal was established. */
-  readonly via: 'dev-header' | 'jwt' | 'api-key';
+  readonly via: 'jwt' | 'api-key';
   /** Granted scopes. */
   readonly scopes: ReadonlySet<string>;
+  /** Rate-limit plan (`free`, `pro`, …). */
+  readonly plan: string;
+  /** API keys only: the key id and its version in its rotation chain. */
+  readonly keyId?: string;
+  readonly keyVersion?: number;
 }
 
 /** What resolvers may read of the caller; every source context extends it. */

@@ -3,12 +3,15 @@
  * (so batching and caching never cross requests or principals).
  */
 
+import type { IncomingMessage } from 'node:http';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { authorizeAccount } from '../../sources/portfolio/index.js';
-import { principalFromDevHeader } from '../auth/dev-identity.js';
+import type { Authenticator } from '../auth/authenticate.js';
 import type { PrincipalContext } from '../auth/principal.js';
+import type { KeyService } from '../keys/service.js';
 import { requestIdOf } from '../plugins/use-request-id.js';
+import { requestTelemetryOf } from '../telemetry/request-telemetry.js';
 import { type ConnectedSources, type SourceLoaders, type SourceName, sourceNames } from './registry.js';
 import type { RequestScope } from './source.js';
 
@@ -16,6 +19,10 @@ import type { RequestScope } from './source.js';
 export type GatewayContext = RequestScope &
   PrincipalContext &
   SourceLoaders & {
+    /** The client's address (behind TRUST_PROXY proxies, from X-Forwarded-For). */
+    clientIp: string;
+    /** API-key lifecycle, for the key-admin operations. */
+    keys: KeyService;
     /** Refuses (FORBIDDEN) an account that is not the principal's: object-level authorization across sources. */
     authorizeAccount(accountId: string): Promise<void>;
   };
@@ -23,24 +30,51 @@ export type GatewayContext = RequestScope &
 export interface ContextFactoryOptions {
   sources: ConnectedSources;
   logger: Logger;
-  /** Honour the development identity header (never in production). */
-  devIdentity: boolean;
+  keys: KeyService;
+  authenticate: Authenticator;
+  /** Told about requests made with a key in its grace window. */
+  onDeprecatedKey: (request: Request, deprecation: { sunsetAt: string; replacedBy: string }) => void;
 }
 
-/** Returns Yoga's `context` function. */
-export function createContextFactory({ sources, logger, devIdentity }: ContextFactoryOptions) {
-  return ({ request }: YogaInitialContext): GatewayContext => {
+/** Returns Yoga's `context` function: authenticates, then builds the request's loaders. */
+export function createContextFactory({
+  sources,
+  logger,
+  keys,
+  authenticate,
+  onDeprecatedKey,
+}: ContextFactoryOptions) {
+  return async ({
+    request,
+    req,
+  }: YogaInitialContext & { req?: IncomingMessage }): Promise<GatewayContext> => {
     const requestId = requestIdOf(request);
-    const scope: RequestScope = { requestId, signal: request.signal, log: logger.child({ requestId }) };
+    const { principal, clientIp, deprecation } = await authenticate(
+      request,
+      req?.socket.remoteAddress,
+      requestId,
+    );
+    if (deprecation) onDeprecatedKey(request, deprecation);
+    const log = logger.child(
+      principal ? { requestId, clientId: principal.clientId, keyId: principal.keyId } : { requestId },
+    );
+    const scope: RequestScope = {
+      requestId,
+      signal: request.signal,
+      log,
+      // Upstream calls count towards this request's metrics, access log line and trace.
+      telemetry: requestTelemetryOf(request),
+    };
     const loaders: Partial<Record<SourceName, unknown>> = {};
     for (const name of sourceNames) loaders[name] = sources[name].source.createLoaders(scope);
-    const context = {
+    const typedLoaders = loaders as SourceLoaders;
+    return {
       ...scope,
-      ...(loaders as SourceLoaders),
-      principal: devIdentity ? principalFromDevHeader(request.headers) : null,
-      authorizeAccount: (accountId: string) =>
-        authorizeAccount(context.portfolio, context.principal, accountId),
+      ...typedLoaders,
+      principal,
+      clientIp,
+      keys,
+      authorizeAccount: (accountId: string) => authorizeAccount(typedLoaders.portfolio, principal, accountId),
     };
-    return context;
   };
 }

@@ -1,6 +1,4 @@
 /** The query GraphiQL opens with, and the README's sample: the 50-position demo portfolio. */
-import { DEV_USER_HEADER } from '../auth/dev-identity.js';
-
 export const exampleQuery = /* GraphQL */ `# Switchyard: one query, four upstreams (portfolio, market, signals), one call each.
 query Portfolio {
   portfolio(accountId: "acc-1") {
@@ -20,8 +18,3 @@ query Portfolio {
   token(id: "bitcoin") { symbol price { usd } }
 }
 `;
-
-/** Header preset of the GraphiQL tab: the demo user, while the development identity is on. */
-export function exampleHeaders(config: { devIdentity: boolean }): string {
-  return JSON.stringify(config.devIdentity ? { [DEV_USER_HEADER]: 'user-1' } : {}, null, 2);
-}

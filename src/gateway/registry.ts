@@ -4,14 +4,19 @@
  */
 
 import type { ServiceClientConstructor } from '@grpc/grpc-js';
-import { createMarketSource } from '../../sources/market/index.js';
-import { createPortfolioSource, portfolioService } from '../../sources/portfolio/index.js';
+import { createMarketSource, marketDefinition } from '../../sources/market/index.js';
+import {
+  createPortfolioSource,
+  portfolioDefinition,
+  portfolioService,
+} from '../../sources/portfolio/index.js';
 import type { RunningSandbox, SandboxOptions } from '../../sources/sandbox-kit/types.js';
-import { createSignalsSource } from '../../sources/signals/index.js';
-import { createTradingSource, tradingService } from '../../sources/trading/index.js';
+import { createSignalsSource, signalsDefinition } from '../../sources/signals/index.js';
+import { createTradingSource, tradingDefinition, tradingService } from '../../sources/trading/index.js';
 import { createGrpcUpstream, type GrpcUpstream } from '../upstream/grpc.js';
 import { createHttpUpstream, type HttpUpstream } from '../upstream/http.js';
-import type { Source } from './source.js';
+import type { UpstreamObserver } from '../upstream/observer.js';
+import type { Source, SourceDefinition } from './source.js';
 
 /** A source bound to its live upstream connection. */
 export interface ConnectedSource<S extends Source = Source> {
@@ -23,20 +28,25 @@ type StartSandbox = (options?: SandboxOptions) => Promise<RunningSandbox>;
 
 interface RegistryEntry<S extends Source> {
   readonly transport: 'http' | 'grpc';
-  connect(target: string, timeoutMs: number): ConnectedSource<S>;
+  /** SDL and resolvers without a connection: what schema:print and schema:check compose. */
+  readonly definition: SourceDefinition;
+  /** `observer` receives every call of the upstream (metrics, tracing). */
+  connect(target: string, timeoutMs: number, observer?: UpstreamObserver): ConnectedSource<S>;
   /** Loaded lazily: production never imports sandbox code. */
   loadSandbox(): Promise<StartSandbox>;
 }
 
 function http<S extends Source>(
-  name: string,
+  definition: SourceDefinition,
   create: (upstream: HttpUpstream) => S,
   loadSandbox: () => Promise<StartSandbox>,
 ): RegistryEntry<S> {
+  const { name } = definition;
   return {
     transport: 'http',
-    connect(target, timeoutMs) {
-      const upstream = createHttpUpstream({ name, url: target, timeoutMs });
+    definition,
+    connect(target, timeoutMs, observer) {
+      const upstream = createHttpUpstream({ name, url: target, timeoutMs, observer });
       return { source: create(upstream), close: () => upstream.close() };
     },
     loadSandbox,
@@ -44,15 +54,22 @@ function http<S extends Source>(
 }
 
 function grpc<S extends Source>(
-  name: string,
+  definition: SourceDefinition,
   service: ServiceClientConstructor,
   create: (upstream: GrpcUpstream) => S,
   loadSandbox: () => Promise<StartSandbox>,
 ): RegistryEntry<S> {
+  const { name } = definition;
   return {
     transport: 'grpc',
-    connect(target, timeoutMs) {
-      const upstream = createGrpcUpstream(service, { name, address: target, deadlineMs: timeoutMs });
+    definition,
+    connect(target, timeoutMs, observer) {
+      const upstream = createGrpcUpstream(service, {
+        name,
+        address: target,
+        deadlineMs: timeoutMs,
+        observer,
+      });
       return { source: create(upstream), close: async () => upstream.close() };
     },
     loadSandbox,
@@ -61,23 +78,23 @@ function grpc<S extends Source>(
 
 export const sourceRegistry = {
   market: http(
-    'market',
+    marketDefinition,
     createMarketSource,
     async () => (await import('../../sources/market/sandbox/server.js')).startMarketSandbox,
   ),
   signals: http(
-    'signals',
+    signalsDefinition,
     createSignalsSource,
     async () => (await import('../../sources/signals/sandbox/server.js')).startSignalsSandbox,
   ),
   portfolio: grpc(
-    'portfolio',
+    portfolioDefinition,
     portfolioService,
     createPortfolioSource,
     async () => (await import('../../sources/portfolio/sandbox/server.js')).startPortfolioSandbox,
   ),
   trading: grpc(
-    'trading',
+    tradingDefinition,
     tradingService,
     createTradingSource,
     async () => (await import('../../sources/trading/sandbox/server.js')).startTradingSandbox,
@@ -95,9 +112,24 @@ export type ConnectedSources = {
 /** Per-request loaders of every source, by source name (they sit on the context under that name). */
 export type SourceLoaders = { [K in SourceName]: ReturnType<ConnectedSources[K]['source']['createLoaders']> };
 
-/** Connects every source to its upstream target (`http://…` for REST, `host:port` for gRPC). */
-export function connectSources(targets: Record<SourceName, string>, timeoutMs: number): ConnectedSources {
-  const connected = sourceNames.map((name) => [name, sourceRegistry[name].connect(targets[name], timeoutMs)]);
+/** Every source's SDL and resolvers, in registry order, without connecting anything. */
+export function sourceDefinitions(): SourceDefinition[] {
+  return sourceNames.map((name) => sourceRegistry[name].definition);
+}
+
+/**
+ * Connects every source to its upstream target (`http://…` for REST, `host:port` for gRPC); every
+ * upstream reports its calls to `observer` (main.ts passes the instance's metrics and tracing).
+ */
+export function connectSources(
+  targets: Record<SourceName, string>,
+  timeoutMs: number,
+  observer?: UpstreamObserver,
+): ConnectedSources {
+  const connected = sourceNames.map((name) => [
+    name,
+    sourceRegistry[name].connect(targets[name], timeoutMs, observer),
+  ]);
   return Object.fromEntries(connected) as ConnectedSources;
 }
 

@@ -20,19 +20,22 @@ import {
   GraphQLScalarType,
   type GraphQLSchema,
 } from 'graphql';
-import { DateTimeScalar, DecimalScalar, scalarTypeDefs } from './scalars.js';
-import type { Source } from './source.js';
+import { DateTimeScalar, DecimalScalar } from './scalars.js';
+import { applyScopePolicy } from './scopes.js';
+import { sharedTypeDefs } from './shared-type-defs.js';
+import type { SourceDefinition } from './source.js';
 
 /** Builds the public schema from the sources; called once at boot. */
-export function buildGatewaySchema(
-  sources: readonly Pick<Source, 'name' | 'typeDefs' | 'resolvers'>[],
-): GraphQLSchema {
-  const stitched = stitchSchemas({ typeDefs: [scalarTypeDefs, ...sources.map((source) => source.typeDefs)] });
+export function buildGatewaySchema(sources: readonly SourceDefinition[]): GraphQLSchema {
+  const stitched = stitchSchemas({
+    typeDefs: [...sharedTypeDefs(), ...sources.map((source) => source.typeDefs)],
+  });
   const schema = buildSchema(printSchemaWithDirectives(stitched), { assumeValidSDL: true });
   attachScalar(schema, DecimalScalar);
   attachScalar(schema, DateTimeScalar);
   const owners = new Map<string, string>();
   for (const source of sources) attachResolvers(schema, source.name, source.resolvers, owners);
+  applyScopePolicy(schema);
   return schema;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { IResolvers } from '@graphql-tools/utils';
 import type { Logger } from 'pino';
+import type { UpstreamCallScope } from '../upstream/observer.js';
 
 /** What a source sees of the request it serves. */
 export interface RequestScope {
@@ -14,7 +15,15 @@ export interface RequestScope {
   readonly signal: AbortSignal;
   /** Child logger of the request. */
   readonly log: Logger;
+  /**
+   * The request's telemetry (upstream call count, trace context): pass it as `scope` with every
+   * upstream call so metrics, logs and traces attribute the call to this request.
+   */
+  readonly telemetry?: UpstreamCallScope | undefined;
 }
+
+/** What composing the public schema needs of a source: its SDL and resolvers, no connection. */
+export type SourceDefinition = Pick<Source, 'name' | 'typeDefs' | 'resolvers'>;
 
 /** One upstream source, ready to serve: built once per process. */
 export interface Source<TName extends string = string, TLoaders = unknown> {

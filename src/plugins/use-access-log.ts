@@ -1,54 +1,52 @@
-/** One log line per request: id, method, path, operation, status, duration. Nothing from headers or bodies. */
-
+/**
+ * One log line per request, audit-grade: request id, trace id, principal (user, client, key id and
+ * version — identifiers, never credentials), operation name and type, status, outcome, duration,
+ * upstream call count and error codes; for mutations, their variables with sensitive names redacted.
+ * Never headers, documents or response bodies. Reads the request's record (useRequestTelemetry):
+ * requests it does not record (probes, /metrics) are not logged.
+ */
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { redactSensitive } from '../logger.js';
+import { findRequestTelemetry, outcomeOfResponse } from '../telemetry/request-telemetry.js';
 import { requestIdOf } from './use-request-id.js';
 
 export interface AccessLogPluginOptions {
   /** The root logger; lines are written at `info`. */
   logger: Logger;
   /**
-   * Paths not logged (probes would drown the log).
-   * @default ['/healthz', '/readyz', '/metrics']
+   * Log mutation variables (redacted by key name) as the audit trail of what was asked.
+   * @default true
    */
-  quietPaths?: readonly string[];
+  mutationVariables?: boolean;
 }
 
-interface RequestFacts {
-  start: number;
-  operationName?: string | undefined;
-}
+/** Longest operation name written as sent (a client's unvalidated name may be anything). */
+const MAX_NAME = 100;
 
 /** Writes the access log line when the response is ready. */
-export function useAccessLog({
-  logger,
-  quietPaths = ['/healthz', '/readyz', '/metrics'],
-}: AccessLogPluginOptions): Plugin {
-  const facts = new WeakMap<Request, RequestFacts>();
-  const quiet = new Set(quietPaths);
+export function useAccessLog({ logger, mutationVariables = true }: AccessLogPluginOptions): Plugin {
   return {
-    onRequest({ request }) {
-      facts.set(request, { start: performance.now() });
-    },
-    onParams({ request, params }) {
-      const fact = facts.get(request);
-      if (fact) fact.operationName = params.operationName ?? undefined;
-    },
     onResponse({ request, response }) {
-      const fact = facts.get(request);
-      const path = new URL(request.url).pathname;
-      if (!fact || quiet.has(path) || !logger.isLevelEnabled('info')) return;
-      logger.info(
-        {
-          requestId: requestIdOf(request),
-          method: request.method,
-          path,
-          operationName: fact.operationName,
-          status: response.status,
-          durationMs: Math.round((performance.now() - fact.start) * 100) / 100,
-        },
-        'request',
-      );
+      const record = findRequestTelemetry(request);
+      if (!record || !logger.isLevelEnabled('info')) return;
+      const line: Record<string, unknown> = {
+        requestId: requestIdOf(request),
+        method: record.method,
+        path: record.path,
+        status: response.status,
+        outcome: outcomeOfResponse(record, response.status),
+        durationMs: Math.round((performance.now() - record.start) * 100) / 100,
+        upstreamCalls: record.upstreamCalls,
+      };
+      if (record.traceId) line.traceId = record.traceId;
+      if (record.operationName !== undefined) line.operationName = record.operationName.slice(0, MAX_NAME);
+      if (record.operationType) line.operationType = record.operationType;
+      if (record.principal) line.principal = record.principal;
+      if (record.errorCodes.length > 0) line.errorCodes = record.errorCodes;
+      if (record.upstreamErrors.length > 0) line.upstreamErrors = record.upstreamErrors;
+      if (mutationVariables && record.variables) line.variables = redactSensitive(record.variables);
+      logger.info(line, 'request');
     },
   };
 }

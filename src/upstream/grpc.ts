@@ -1,11 +1,18 @@
 /**
  * gRPC plumbing for gRPC sources: proto loading with one set of options, one channel per upstream
  * (built in main.ts and passed down), and unary calls with a deadline, the caller's AbortSignal and
- * status → catalogue mapping.
+ * status → catalogue mapping. Every call is reported to the injected observer (metrics, tracing),
+ * which may add metadata such as `traceparent`.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { UpstreamError } from './errors.js';
+import {
+  outcomeOf,
+  type UpstreamCallEnd,
+  type UpstreamCallScope,
+  type UpstreamObserver,
+} from './observer.js';
 
 /** proto-loader options every source and sandbox share, so both sides decode alike. */
 export const protoLoaderOptions: protoLoader.Options = {
@@ -40,6 +47,8 @@ export interface GrpcUpstreamOptions {
   address: string;
   /** Deadline of each call, in ms. @default 2000 */
   deadlineMs?: number;
+  /** Receives every call (metrics, tracing). @default none: nothing is recorded */
+  observer?: UpstreamObserver | undefined;
 }
 
 /** Per-call options. */
@@ -48,6 +57,8 @@ export interface CallOptions {
   /** Overrides the upstream's default deadline. */
   deadlineMs?: number;
   metadata?: Record<string, string>;
+  /** The request the call serves, passed to the observer. */
+  scope?: UpstreamCallScope | undefined;
 }
 
 /** A gRPC upstream: unary calls by method name. */
@@ -69,8 +80,9 @@ type UnaryMethod = (
 /** Creates the client (one HTTP/2 channel) for one gRPC upstream. */
 export function createGrpcUpstream(
   Service: grpc.ServiceClientConstructor,
-  { name, address, deadlineMs = 2000 }: GrpcUpstreamOptions,
+  { name, address, deadlineMs = 2000, observer }: GrpcUpstreamOptions,
 ): GrpcUpstream {
+  const serviceName = serviceNameOf(Service);
   const client = new Service(address, grpc.credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
@@ -83,18 +95,34 @@ export function createGrpcUpstream(
       const metadata = new grpc.Metadata();
       if (options.metadata)
         for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+      let end: UpstreamCallEnd | undefined;
+      if (observer !== undefined) {
+        const carrier: Record<string, string> = {};
+        end = observer.startCall(
+          { source: name, transport: 'grpc', method: serviceName, operation: method, scope: options.scope },
+          carrier,
+        );
+        for (const [key, value] of Object.entries(carrier)) metadata.set(key, value);
+      }
       const deadline = Date.now() + (options.deadlineMs ?? deadlineMs);
       return new Promise<Res>((resolve, reject) => {
         const signal = options.signal;
         if (signal?.aborted) {
+          end?.('aborted', 'UPSTREAM_UNAVAILABLE');
           reject(new UpstreamError('UPSTREAM_UNAVAILABLE', name, `${method} aborted by the client`));
           return;
         }
         const onAbort = () => call.cancel();
         const call = fn.call(client, request, metadata, { deadline }, (err, response) => {
           signal?.removeEventListener('abort', onAbort);
-          if (err) reject(statusError(name, method, err));
-          else resolve(response as Res);
+          if (err) {
+            const failure = statusError(name, method, err);
+            end?.(outcomeOf(failure.code, signal?.aborted === true), failure.code, err.code);
+            reject(failure);
+          } else {
+            end?.('ok', undefined, grpc.status.OK);
+            resolve(response as Res);
+          }
         });
         signal?.addEventListener('abort', onAbort, { once: true });
       });
@@ -106,6 +134,13 @@ export function createGrpcUpstream(
     },
     close: () => client.close(),
   };
+}
+
+/** `pkg.Service` of a generated client constructor, for span names and attributes. */
+function serviceNameOf(Service: grpc.ServiceClientConstructor): string {
+  const first = Object.values(Service.service)[0];
+  // Method paths read `/pkg.Service/Method`.
+  return first?.path.split('/')[1] ?? Service.serviceName;
 }
 
 function statusError(source: string, method: string, err: grpc.ServiceError): UpstreamError {

@@ -1,6 +1,8 @@
 /** Starts sandboxes and a gateway on port 0, in-process, for integration tests. */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import type { RunningSandbox } from '../../sources/sandbox-kit/types.js';
+import { ed25519SigningKey, type SigningKey, signRequest } from '../../src/client/sign.js';
 import { loadConfig } from '../../src/config.js';
 import { type SourceName, startSandboxes } from '../../src/gateway/registry.js';
 import { type RunningSwitchyard, startSwitchyard } from '../../src/main.js';
@@ -9,11 +11,35 @@ export interface TestGateway {
   readonly url: string;
   readonly origin: string;
   readonly sandboxes: Record<SourceName, RunningSandbox>;
-  /** POSTs a GraphQL operation as user-1 (development identity) unless headers say otherwise. */
+  /** POSTs a GraphQL operation as user-1 (its API key) unless headers say otherwise. */
   graphql(
     query: string,
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
+  ): Promise<GraphQLReply>;
+  /** The running gateway (its key service, for tests that create, rotate or revoke keys). */
+  readonly running: RunningSwitchyard;
+  /** Headers authenticating as a sandbox user through an API key with every scope that user needs. */
+  as(user: 'user-1' | 'user-2'): Record<string, string>;
+  /** The Ed25519 signing credential registered on a user's test key. */
+  signingKey(user: 'user-1' | 'user-2'): SigningKey;
+  /**
+   * POSTs a signed operation (RFC 9421) as a user; `tamper` may change the body or headers after
+   * signing, to test refusals.
+   */
+  signed(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: {
+      user?: 'user-1' | 'user-2';
+      /** Another key than the user's (its signingKey must be given too). */
+      apiKey?: string;
+      signingKey?: SigningKey;
+      tamper?: (request: { body: string; headers: Record<string, string> }) => {
+        body: string;
+        headers: Record<string, string>;
+      };
+    },
   ): Promise<GraphQLReply>;
   /** Resets every sandbox's counters and faults. */
   resetSandboxes(): void;
@@ -37,6 +63,34 @@ export interface TestGatewayOptions {
   logger?: Logger;
 }
 
+/** A fixed test master key, so several test gateways sharing a Redis hash keys alike. */
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/** One key per sandbox user, with the scopes its screens need (user-1 trades). */
+type TestUser = 'user-1' | 'user-2';
+interface TestKey {
+  key: string;
+  signingKey: SigningKey;
+}
+
+/** One key per sandbox user, each able to sign (Ed25519); user-1 trades, user-2 reads. */
+async function seedUserKeys(running: RunningSwitchyard): Promise<Record<TestUser, TestKey>> {
+  const expiresAt = new Date(Date.now() + 86_400_000);
+  const create = async (clientId: string, scopes: string[]): Promise<TestKey> => {
+    const pair = generateKeyPairSync('ed25519');
+    const publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    const { key, record } = await running.keys.create(
+      { clientId, name: 'test', scopes, expiresAt, signing: { type: 'ed25519', publicKey } },
+      'test',
+    );
+    return { key, signingKey: ed25519SigningKey(record.keyId, pair.privateKey) };
+  };
+  return {
+    'user-1': await create('user-1', ['market:read', 'portfolio:read', 'trade:write']),
+    'user-2': await create('user-2', ['market:read', 'portfolio:read', 'keys:self']),
+  };
+}
+
 export async function startTestGateway({
   env = {},
   logger = pino({ level: 'silent' }),
@@ -49,6 +103,9 @@ export async function startTestGateway({
       LOG_LEVEL: 'silent',
       UPSTREAM_TIMEOUT_MS: '400',
       SHUTDOWN_TIMEOUT: '2000',
+      KEYS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      // A namespace per test gateway: keys seeded by one test never count against another's caps.
+      REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
       MARKET_URL: sandboxes.market.target,
       SIGNALS_URL: sandboxes.signals.target,
       PORTFOLIO_ADDR: sandboxes.portfolio.target,
@@ -65,26 +122,54 @@ export async function startTestGateway({
     throw err;
   }
   const origin = new URL(running.url).origin;
+  // With a key store that is down on purpose, there are no keys: tests then send their own headers.
+  const userKeys = await seedUserKeys(running).catch(() => undefined);
+  const keyOf = (user: TestUser) => {
+    if (!userKeys) throw new Error('no test keys: the key store was unreachable when the gateway started');
+    return userKeys[user];
+  };
+  const as = (user: TestUser) => ({ 'x-api-key': keyOf(user).key });
+  const post = async (body: string, headers: Record<string, string>): Promise<GraphQLReply> => {
+    const response = await fetch(running.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        ...headers,
+      },
+      body,
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as GraphQLReply['body'],
+    };
+  };
   return {
     url: running.url,
     origin,
     sandboxes,
-    async graphql(query, variables, headers = { 'x-switchyard-dev-user': 'user-1' }) {
-      const response = await fetch(running.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json',
-          ...headers,
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      return {
-        status: response.status,
-        headers: response.headers,
-        body: (await response.json()) as GraphQLReply['body'],
+    running,
+    as,
+    signingKey: (user) => keyOf(user).signingKey,
+    async signed(query, variables, { user = 'user-1', apiKey, signingKey, tamper } = {}) {
+      const body = JSON.stringify({ query, variables });
+      const headers = {
+        ...(apiKey ? { 'x-api-key': apiKey } : as(user)),
+        ...signRequest({
+          method: 'POST',
+          url: running.url,
+          body: Buffer.from(body),
+          contentType: 'application/json',
+          key: signingKey ?? keyOf(user).signingKey,
+          created: Math.floor(Date.now() / 1000),
+        }),
       };
+      const sent = tamper ? tamper({ body, headers }) : { body, headers };
+      return post(sent.body, sent.headers);
     },
+    graphql: (query, variables, headers) =>
+      post(JSON.stringify({ query, variables }), headers ?? as('user-1')),
     resetSandboxes() {
       for (const sandbox of Object.values(sandboxes)) sandbox.control.reset();
     },

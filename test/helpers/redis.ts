@@ -30,10 +30,13 @@ function answers(url: string): Promise<boolean> {
   });
 }
 
-/** Finds or starts a Redis; null when none can be had (and REQUIRE_REDIS is not set). */
-export async function useTestRedis(): Promise<TestRedis | null> {
+/**
+ * Finds or starts a Redis; null when none can be had (and REQUIRE_REDIS is not set). `private`
+ * always starts a redis-server of the test's own, which the test may stop (outage tests).
+ */
+export async function useTestRedis(options: { private?: boolean } = {}): Promise<TestRedis | null> {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (await answers(url)) return { url, stop: async () => {} };
+  if (!options.private && (await answers(url))) return { url, stop: async () => {} };
   const port = await freePort();
   let child: ChildProcess | undefined;
   try {
@@ -55,7 +58,15 @@ export async function useTestRedis(): Promise<TestRedis | null> {
       void poll();
     });
     const spawned = child;
-    return { url: `redis://127.0.0.1:${port}`, stop: async () => void spawned.kill('SIGTERM') };
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      stop: () =>
+        new Promise<void>((resolve) => {
+          if (spawned.exitCode !== null) return resolve();
+          spawned.once('exit', () => resolve());
+          spawned.kill('SIGKILL');
+        }),
+    };
   } catch (err) {
     child?.kill('SIGKILL');
     if (process.env.REQUIRE_REDIS === '1')

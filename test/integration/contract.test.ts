@@ -97,9 +97,11 @@ describe('HTTP contract and bad input', () => {
       clientOrderId: 'c-1',
       ...change,
     };
-    const reply = await gateway.graphql(
+    const reply = await gateway.signed(
       `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
-      { input },
+      {
+        input,
+      },
     );
     expect(reply.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(gateway.calls().trading).toBe(0);
@@ -161,13 +163,15 @@ describe('HTTP contract and bad input', () => {
     expect(response.status).toBe(405);
   });
 
-  it('refuses a malformed development identity with 401 UNAUTHENTICATED', async () => {
+  it('refuses a malformed API key with 401, a challenge, and no upstream call', async () => {
     const reply = await gateway.graphql(
       '{ token(id: "bitcoin") { symbol } }',
       {},
-      { 'x-switchyard-dev-user': '../etc' },
+      { 'x-api-key': 'sy_test_not-a-key' },
     );
     expect(reply.status).toBe(401);
+    expect(reply.headers.get('www-authenticate')).toContain('Bearer realm="switchyard"');
     expect(reply.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(gateway.calls().market).toBe(0);
   });
 });

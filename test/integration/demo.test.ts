@@ -25,20 +25,20 @@ describe('demo mode (no upstream configured)', () => {
     ]);
   });
 
-  it('serves GraphiQL to a browser with the example query and the demo identity preset', async () => {
+  it('serves GraphiQL to a browser with the example query and the demo key preset', async () => {
     const response = await fetch(running.url, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     const html = await response.text();
     expect(html).toContain('Switchyard');
     expect(html).toContain('acc-1');
-    expect(html).toContain('x-switchyard-dev-user');
+    expect(html).toContain(running.demoKeys?.['user-1'] ?? 'no demo key');
   });
 
   it('answers the example query with 50 positions, prices and signals', async () => {
     const response = await fetch(running.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-switchyard-dev-user': 'user-1' },
+      headers: { 'content-type': 'application/json', 'x-api-key': running.demoKeys?.['user-1'] ?? '' },
       body: JSON.stringify({ query: exampleQuery }),
     });
     const body = (await response.json()) as {

@@ -32,8 +32,8 @@ describe('orders through the gateway', () => {
       clientOrderId: 'it-retry-1',
     };
     const before = trading.orders().length;
-    const first = await gateway.graphql(PLACE, { input });
-    const retry = await gateway.graphql(PLACE, { input });
+    const first = await gateway.signed(PLACE, { input });
+    const retry = await gateway.signed(PLACE, { input });
     expect(first.body.errors).toBeUndefined();
     expect(first.body.data?.placeOrder).toMatchObject({
       accountId: 'acc-1',
@@ -49,7 +49,7 @@ describe('orders through the gateway', () => {
 
   it("refuses to place an order on another user's account before calling trading", async () => {
     const calls = trading.control.stats.byRoute.PlaceOrder ?? 0;
-    const reply = await gateway.graphql(PLACE, {
+    const reply = await gateway.signed(PLACE, {
       input: {
         accountId: 'acc-4',
         tokenId: 'bitcoin',
@@ -64,7 +64,7 @@ describe('orders through the gateway', () => {
   });
 
   it('cancels an own open order', async () => {
-    const reply = await gateway.graphql(`mutation { cancelOrder(id: "ord-1") { id status } }`);
+    const reply = await gateway.signed(`mutation { cancelOrder(id: "ord-1") { id status } }`);
     expect(reply.body.data?.cancelOrder).toEqual({ id: 'ord-1', status: 'CANCELLED' });
   });
 });

@@ -101,11 +101,7 @@ describe('portfolio across four upstreams', () => {
   });
 
   it('serves user-2 its own one-position account', async () => {
-    const reply = await gateway.graphql(
-      PORTFOLIO,
-      { accountId: 'acc-4' },
-      { 'x-switchyard-dev-user': 'user-2' },
-    );
+    const reply = await gateway.graphql(PORTFOLIO, { accountId: 'acc-4' }, gateway.as('user-2'));
     const portfolio = reply.body.data?.portfolio as { positions: unknown[] };
     expect(portfolio.positions).toEqual(expectedPositions('acc-4'));
   });

@@ -33,7 +33,7 @@ describe('/readyz with Redis', () => {
       expect(response.status).toBe(503);
       expect(body.checks.redis?.ok).toBe(false);
       expect(body.checks.market?.ok).toBe(true);
-      const reply = await gateway.graphql('{ token(id: "bitcoin") { symbol } }');
+      const reply = await gateway.graphql('{ token(id: "bitcoin") { symbol } }', {}, {});
       expect(reply.body.data).toEqual({ token: { symbol: 'BTC' } });
     } finally {
       await gateway.close();

@@ -44,7 +44,13 @@ afterAll(async () => {
 });
 
 function principal(userId: string): Principal {
-  return { userId, via: 'dev-header', scopes: new Set() };
+  return {
+    userId,
+    clientId: userId,
+    via: 'api-key',
+    scopes: new Set(['portfolio:read', 'trade:write']),
+    plan: 'free',
+  };
 }
 
 function scope(): RequestScope {

@@ -45,7 +45,15 @@ function scope(): RequestScope {
 /** A context whose ownership check reads the universe, recording the accounts it was asked about. */
 function context(userId: string | null = 'user-1'): TradingContext & { authorized: string[] } {
   const principal: Principal | null =
-    userId === null ? null : { userId, via: 'dev-header', scopes: new Set() };
+    userId === null
+      ? null
+      : {
+          userId,
+          clientId: userId,
+          via: 'api-key',
+          scopes: new Set(['portfolio:read', 'trade:write']),
+          plan: 'free',
+        };
   const authorized: string[] = [];
   return {
     principal,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
+const KEY = Buffer.alloc(32, 1).toString('base64');
+
 const remote = {
   MARKET_URL: 'http://market:8080',
   SIGNALS_URL: 'http://signals:8080',
@@ -16,7 +18,8 @@ describe('loadConfig', () => {
       upstreams: { mode: 'demo' },
       production: false,
       graphiql: true,
-      devIdentity: true,
+      apiKeyEnvironment: 'test',
+      jwt: null,
     });
   });
 
@@ -49,12 +52,51 @@ describe('loadConfig', () => {
     expect(run).toThrow(new RegExp(`${name}:`));
   });
 
-  it('turns GraphiQL and the development identity off in production unless asked for', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }, false)).toMatchObject({
+  it('turns GraphiQL off and expects live keys in production', () => {
+    expect(loadConfig({ NODE_ENV: 'production', KEYS_ENCRYPTION_KEY: KEY }, false)).toMatchObject({
       graphiql: false,
-      devIdentity: false,
+      apiKeyEnvironment: 'live',
       production: true,
     });
-    expect(loadConfig({ NODE_ENV: 'production', GRAPHIQL: 'true' }, false).graphiql).toBe(true);
+    expect(
+      loadConfig({ NODE_ENV: 'production', GRAPHIQL: 'true', KEYS_ENCRYPTION_KEY: KEY }, false).graphiql,
+    ).toBe(true);
+  });
+
+  it('requires KEYS_ENCRYPTION_KEY in production and with Redis, and checks its size', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' }, false)).toThrow(/KEYS_ENCRYPTION_KEY: required/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, false)).toThrow(
+      /KEYS_ENCRYPTION_KEY: required/,
+    );
+    expect(() => loadConfig({ KEYS_ENCRYPTION_KEY: 'c2hvcnQ=' }, false)).toThrow(
+      /KEYS_ENCRYPTION_KEY: must be 32 bytes/,
+    );
+    expect(loadConfig({}, false).keysEncryptionKey.ephemeral).toBe(true);
+  });
+
+  it('requires issuer and audience with a JWKS, and one JWKS source only', () => {
+    expect(() => loadConfig({ JWT_JWKS_URL: 'https://idp.example/jwks' }, false)).toThrow(
+      /JWT_ISSUER JWT_AUDIENCE/,
+    );
+    expect(() =>
+      loadConfig(
+        { JWT_JWKS_URL: 'https://idp.example/jwks', JWT_JWKS_FILE: '/x', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' },
+        false,
+      ),
+    ).toThrow(/set one, not both/);
+    expect(
+      loadConfig({ JWT_JWKS_FILE: '/etc/jwks.json', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }, false).jwt,
+    ).toEqual({
+      jwks: { file: '/etc/jwks.json' },
+      issuer: 'i',
+      audience: 'a',
+    });
+  });
+
+  it('reads TRUST_PROXY as a number of trusted proxies', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }, false).trustedProxyHops).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }, false).trustedProxyHops).toBe(2);
+    expect(loadConfig({}, false).trustedProxyHops).toBe(0);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes' }, false)).toThrow(/TRUST_PROXY:/);
   });
 });

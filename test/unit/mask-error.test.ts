@@ -49,4 +49,29 @@ describe('maskError', () => {
   it('masks values that are not errors at all', () => {
     expect((maskError('boom') as GraphQLError).extensions.code).toBe('INTERNAL_SERVER_ERROR');
   });
+  it('answers a variable the scalar refuses as BAD_USER_INPUT (400), not as an internal error', () => {
+    const masked = maskError(
+      new GraphQLError(
+        'Variable "$x" got invalid value "abc"; Int cannot represent non-integer value: "abc"',
+        {
+          originalError: new GraphQLError('Int cannot represent non-integer value: "abc"'),
+        },
+      ),
+    ) as GraphQLError;
+    expect(masked.extensions).toMatchObject({ code: 'BAD_USER_INPUT', http: { status: 400 } });
+  });
+
+  it("drops Yoga's originalError extension, which quotes the request body, and keeps the status", () => {
+    const masked = maskError(
+      new GraphQLError('POST body sent invalid JSON.', {
+        extensions: {
+          code: 'BAD_REQUEST',
+          http: { spec: true, status: 400 },
+          originalError: { name: 'SyntaxError', message: 'Unexpected token in {"password":"x"' },
+        },
+      }),
+    ) as GraphQLError;
+    expect(masked.extensions).toEqual({ code: 'BAD_REQUEST', http: { status: 400 } });
+    expect(JSON.stringify(masked)).not.toContain('password');
+  });
 });

@@ -1,0 +1,128 @@
+/**
+ * The key-admin GraphQL operations. `keys:admin` manages every client; `keys:self` manages the
+ * caller's own client and can neither grant scopes it lacks nor choose a plan.
+ */
+import type { IResolvers } from '@graphql-tools/utils';
+import type { Principal, PrincipalContext } from '../auth/principal.js';
+import { requirePrincipal } from '../auth/principal.js';
+import { gatewayError } from '../errors.js';
+import type { KeyService } from './service.js';
+import type { ApiKeyRecord } from './types.js';
+
+export interface KeysContext extends PrincipalContext {
+  keys: KeyService;
+}
+
+interface CreateApiKeyInput {
+  clientId: string;
+  name: string;
+  scopes?: string[] | null;
+  plan?: string | null;
+  expiresAt?: string | null;
+  allowedCidrs?: string[] | null;
+  signingEd25519PublicKey?: string | null;
+  signingHmacSecret?: string | null;
+}
+
+const isAdmin = (principal: Principal) => principal.scopes.has('keys:admin');
+
+/** keys:self may act only on its own client. Same answer for other clients and unknown keys. */
+function assertClient(principal: Principal, clientId: string): void {
+  if (!isAdmin(principal) && clientId !== principal.clientId) {
+    throw gatewayError('FORBIDDEN', "keys:self manages only your own client's keys.");
+  }
+}
+
+async function ownedKey(context: KeysContext, keyId: string): Promise<ApiKeyRecord> {
+  const principal = requirePrincipal(context);
+  const record = await context.keys.get(keyId);
+  if (!record || (!isAdmin(principal) && record.clientId !== principal.clientId)) {
+    throw gatewayError('NOT_FOUND', 'No such key.', { argument: 'keyId' });
+  }
+  return record;
+}
+
+const actorOf = (principal: Principal) =>
+  `${principal.via}:${principal.clientId}${principal.keyId ? `/${principal.keyId}` : ''}`;
+
+export const keysResolvers = {
+  Query: {
+    apiKeys: async (_: unknown, { clientId }: { clientId: string }, context: KeysContext) => {
+      assertClient(requirePrincipal(context), clientId);
+      return context.keys.list(clientId);
+    },
+    apiKeyAudit: (_: unknown, { limit }: { limit: number }, context: KeysContext) => {
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw gatewayError('BAD_USER_INPUT', 'limit must be within 1..1000.', { argument: 'limit' });
+      }
+      return context.keys.recentAudit(limit);
+    },
+  },
+  Mutation: {
+    createApiKey: async (_: unknown, { input }: { input: CreateApiKeyInput }, context: KeysContext) => {
+      const principal = requirePrincipal(context);
+      assertClient(principal, input.clientId);
+      if (!isAdmin(principal)) {
+        const beyond = (input.scopes ?? []).filter((scope) => !principal.scopes.has(scope));
+        if (beyond.length > 0)
+          throw gatewayError('FORBIDDEN', `You cannot grant scopes you do not hold: ${beyond.join(', ')}.`);
+        if (input.plan) throw gatewayError('FORBIDDEN', 'Only keys:admin chooses a plan.');
+      }
+      if (input.signingEd25519PublicKey && input.signingHmacSecret) {
+        throw gatewayError('BAD_USER_INPUT', 'Give one signing credential, not two.', { argument: 'input' });
+      }
+      const { key, record } = await context.keys.create(
+        {
+          clientId: input.clientId,
+          name: input.name,
+          scopes: input.scopes ?? undefined,
+          plan: input.plan ?? (isAdmin(principal) ? undefined : principal.plan),
+          expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+          allowedCidrs: input.allowedCidrs ?? null,
+          signing: input.signingEd25519PublicKey
+            ? { type: 'ed25519', publicKey: input.signingEd25519PublicKey }
+            : input.signingHmacSecret
+              ? { type: 'hmac-sha256', secret: input.signingHmacSecret }
+              : null,
+        },
+        actorOf(principal),
+      );
+      return { key, apiKey: record };
+    },
+    rotateApiKey: async (
+      _: unknown,
+      { keyId, graceSeconds }: { keyId: string; graceSeconds: number },
+      context: KeysContext,
+    ) => {
+      await ownedKey(context, keyId);
+      const { key, record } = await context.keys.rotate(
+        keyId,
+        graceSeconds,
+        actorOf(requirePrincipal(context)),
+      );
+      return { key, apiKey: record };
+    },
+    revokeApiKey: async (
+      _: unknown,
+      { keyId, reason }: { keyId: string; reason: string },
+      context: KeysContext,
+    ) => {
+      await ownedKey(context, keyId);
+      return context.keys.revoke(keyId, reason, actorOf(requirePrincipal(context)));
+    },
+    revokeAllApiKeys: (
+      _: unknown,
+      { clientId, reason }: { clientId: string; reason: string },
+      context: KeysContext,
+    ) => context.keys.revokeAll(clientId, reason, actorOf(requirePrincipal(context))),
+  },
+  ApiKey: {
+    id: (record: ApiKeyRecord) => record.keyId,
+    status: (record: ApiKeyRecord) => {
+      if (record.revokedAt) return 'REVOKED';
+      if (record.expiresAt && Date.parse(record.expiresAt) <= Date.now()) return 'EXPIRED';
+      return record.supersededBy ? 'GRACE' : 'ACTIVE';
+    },
+    signingAlgorithm: (record: ApiKeyRecord) => record.signing?.type ?? null,
+  },
+} satisfies IResolvers;

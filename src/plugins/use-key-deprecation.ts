@@ -1,0 +1,47 @@
+/**
+ * Answers made with an API key in its rotation grace window carry `Deprecation` (RFC 9745) and
+ * `Sunset` (RFC 8594) headers, plus a warning in `extensions`, so integrators notice before the
+ * old key stops working.
+ */
+import type { Plugin } from 'graphql-yoga';
+
+export interface KeyDeprecation {
+  sunsetAt: string;
+  replacedBy: string;
+}
+
+/** Links a request to its key's deprecation (set at authentication, read by the plugin). */
+export function createKeyDeprecationTracker() {
+  const deprecations = new WeakMap<Request, KeyDeprecation>();
+  const plugin: Plugin = {
+    onResultProcess({ request, result, setResult }) {
+      const deprecation = deprecations.get(request);
+      if (
+        !deprecation ||
+        Array.isArray(result) ||
+        !result ||
+        typeof result !== 'object' ||
+        Symbol.asyncIterator in result
+      )
+        return;
+      const warning = {
+        code: 'KEY_DEPRECATED',
+        message: `This API key was rotated: switch to key ${deprecation.replacedBy} before ${deprecation.sunsetAt}.`,
+        sunset: deprecation.sunsetAt,
+        replacedBy: deprecation.replacedBy,
+      };
+      const extensions = (result as { extensions?: Record<string, unknown> }).extensions ?? {};
+      setResult({ ...result, extensions: { ...extensions, warnings: [warning] } });
+    },
+    onResponse({ request, response }) {
+      const deprecation = deprecations.get(request);
+      if (!deprecation) return;
+      response.headers.set('Deprecation', `@${Math.floor(Date.now() / 1000)}`);
+      response.headers.set('Sunset', new Date(deprecation.sunsetAt).toUTCString());
+    },
+  };
+  return {
+    mark: (request: Request, deprecation: KeyDeprecation) => deprecations.set(request, deprecation),
+    plugin,
+  };
+}

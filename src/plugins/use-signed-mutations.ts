@@ -1,0 +1,221 @@
+/**
+ * Signed, replay-proof mutations (RFC 9421): every mutation, and every operation selecting a field
+ * marked `@signed`, must carry a fresh signature over the method, authority, path, query, content
+ * type and Content-Digest of the body, by a signing key of the principal's own client whose scopes
+ * cover the operation, with a nonce used once per key across every instance. It runs before
+ * execution, so a refused request never reaches an upstream. Queries pay one cached lookup.
+ */
+
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  getNamedType,
+  getOperationAST,
+  type OperationDefinitionNode,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { satisfiesScopes } from '../auth/scopes.js';
+import { gatewayError } from '../errors.js';
+import type { GatewayContext } from '../gateway/context.js';
+import { fieldsWithDirective, scopeRequirements } from '../gateway/scopes.js';
+import type { KeyService } from '../keys/service.js';
+import { verifyContentDigest } from '../signing/digest.js';
+import { type SignatureCode, SignatureError, toSignatureGraphQLError } from '../signing/errors.js';
+import { signedMessageOf } from '../signing/request.js';
+import { verifyMessageSignature } from '../signing/verify.js';
+import type { NonceStore } from '../stores/types.js';
+
+export interface SignedMutationsPluginOptions {
+  schema: GraphQLSchema;
+  keys: KeyService;
+  nonces: NonceStore;
+  /** SIGNATURE_MAX_AGE_SECONDS: oldest acceptable `created`. @default 30 */
+  maxAgeSeconds?: number;
+  /** How far in the future `created` may be (client clock ahead). @default 5 */
+  futureSkewSeconds?: number;
+  /** TRUST_PROXY hops, to rebuild authority and scheme as the client addressed them. @default 0 */
+  trustedProxyHops?: number;
+  /** Told about every refusal (metrics). */
+  onRefused?: (code: SignatureCode) => void;
+  now?: () => number;
+}
+
+const JSON_TYPE = /^application\/(?:graphql-response\+)?json\b/i;
+
+export function useSignedMutations({
+  schema,
+  keys,
+  nonces,
+  maxAgeSeconds = 30,
+  futureSkewSeconds = 5,
+  trustedProxyHops = 0,
+  onRefused,
+  now = Date.now,
+}: SignedMutationsPluginOptions): Plugin<GatewayContext> {
+  const rawBodies = new WeakMap<Request, Buffer>();
+  const signedFields = new Set(fieldsWithDirective(schema, 'signed').keys());
+  const guarded = scopeRequirements(schema);
+  const selectsSignedField = new WeakMap<DocumentNode, boolean>();
+  const nonceTtl = maxAgeSeconds + futureSkewSeconds + 1;
+
+  function needsSignature(document: DocumentNode, operation: OperationDefinitionNode): boolean {
+    if (operation.operation === 'mutation') return true;
+    if (signedFields.size === 0) return false;
+    let found = selectsSignedField.get(document);
+    if (found === undefined) {
+      found = false;
+      const typeInfo = new TypeInfo(schema);
+      visit(
+        document,
+        visitWithTypeInfo(typeInfo, {
+          Field() {
+            const parent = typeInfo.getParentType();
+            const field = typeInfo.getFieldDef();
+            if (parent && field && signedFields.has(`${getNamedType(parent).name}.${field.name}`))
+              found = true;
+          },
+        }),
+      );
+      selectsSignedField.set(document, found);
+    }
+    return found;
+  }
+
+  async function check(context: GatewayContext, operation: OperationDefinitionNode): Promise<void> {
+    const { request, principal } = context as GatewayContext & { request: Request };
+    if (!principal)
+      throw gatewayError(
+        'UNAUTHENTICATED',
+        'Signed operations need an identity (X-API-Key or Authorization: Bearer).',
+        undefined,
+        { http: true },
+      );
+    const body = rawBodies.get(request);
+    if (!body)
+      throw new SignatureError(
+        'SIGNATURE_INVALID',
+        'Signed operations are POSTed with a JSON body (application/json).',
+      );
+    const message = signedMessageOf(request, trustedProxyHops);
+    if (message.header('signature-input') === null || message.header('signature') === null) {
+      throw new SignatureError(
+        'SIGNATURE_REQUIRED',
+        'This operation needs an HTTP message signature (RFC 9421): send Signature-Input and Signature.',
+      );
+    }
+    const components = ['@method', '@authority', '@path', 'content-digest'];
+    if (body.length > 0) components.push('content-type');
+    if (message.query) components.push('@query');
+    // The digest first: a body changed after signing is named as such, before any crypto runs.
+    verifyContentDigest(message.header('content-digest'), body);
+    const rootType =
+      operation.operation === 'mutation'
+        ? 'Mutation'
+        : operation.operation === 'query'
+          ? 'Query'
+          : 'Subscription';
+    const rootFields = operation.selectionSet.selections.flatMap((s) =>
+      s.kind === 'Field' ? [`${rootType}.${s.name.value}`] : [],
+    );
+    const signature = await verifyMessageSignature(
+      message,
+      async (keyId) => {
+        let found: Awaited<ReturnType<KeyService['verificationKey']>>;
+        try {
+          found = await keys.verificationKey(keyId);
+        } catch {
+          throw new SignatureError(
+            'SERVICE_UNAVAILABLE',
+            'Signing keys cannot be verified right now; retry shortly.',
+          );
+        }
+        if (!found)
+          throw new SignatureError(
+            'SIGNATURE_INVALID',
+            `keyid "${keyId}" is not an active key with a signing credential.`,
+          );
+        if (found.record.clientId !== principal.clientId) {
+          throw new SignatureError(
+            'SIGNATURE_INVALID',
+            `keyid "${keyId}" belongs to another client than the caller.`,
+          );
+        }
+        const granted = new Set(found.record.scopes);
+        for (const coordinate of rootFields) {
+          const required = guarded.get(coordinate);
+          if (required && !satisfiesScopes(granted, required)) {
+            throw new SignatureError(
+              'SIGNATURE_INVALID',
+              `The signing key lacks the scopes ${coordinate} needs (${required.map((all) => all.join(' ')).join(' or ')}).`,
+            );
+          }
+        }
+        return found.key;
+      },
+      { components, maxAgeSeconds, futureSkewSeconds },
+      now(),
+    );
+    let fresh: boolean;
+    try {
+      fresh = await nonces.claim(signature.keyId, signature.nonce!, nonceTtl);
+    } catch (err) {
+      context.log.error({ err }, 'nonce store unreachable: refusing signed operations');
+      throw new SignatureError(
+        'SERVICE_UNAVAILABLE',
+        'Replay protection is unavailable right now; retry shortly. Nothing was executed.',
+      );
+    }
+    if (!fresh)
+      throw new SignatureError(
+        'REPLAYED_REQUEST',
+        'This nonce was already used with this key: sign every request with a new nonce.',
+      );
+  }
+
+  return {
+    onRequestParse({ request, setRequestParser }) {
+      if (request.method !== 'POST' || !JSON_TYPE.test(request.headers.get('content-type') ?? '')) return;
+      setRequestParser(async (req) => {
+        const raw = Buffer.from(await req.arrayBuffer());
+        rawBodies.set(req, raw);
+        let params: unknown;
+        try {
+          params = JSON.parse(raw.toString('utf8'));
+        } catch {
+          throw new GraphQLError('POST body sent invalid JSON.', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+        if (params === null || typeof params !== 'object') {
+          throw new GraphQLError('POST body is expected to be a JSON object or array.', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+        return params as Record<string, unknown>;
+      });
+    },
+    async onExecute({ args, setResultAndStopExecution }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation || !needsSignature(args.document, operation)) return;
+      try {
+        await check(args.contextValue, operation);
+      } catch (err) {
+        if (err instanceof SignatureError) {
+          onRefused?.(err.code);
+          args.contextValue.log.info({ code: err.code, reason: err.message }, 'signature refused');
+          setResultAndStopExecution({ errors: [toSignatureGraphQLError(err)] });
+          return;
+        }
+        if (err instanceof GraphQLError) {
+          setResultAndStopExecution({ errors: [err] });
+          return;
+        }
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { generateApiKey } from '../../src/auth/api-key-format.js';
+import { createKeyCrypto } from '../../src/keys/crypto.js';
+import { createKeyService, type KeyService } from '../../src/keys/service.js';
+import { createMemoryApiKeyStore, createMemoryAuditLog } from '../../src/stores/memory.js';
+import type { ApiKeyStore, AuditLog } from '../../src/stores/types.js';
+
+const crypto = createKeyCrypto(Buffer.alloc(32, 3));
+const facts = { ip: '127.0.0.1', requestId: 'r-1' };
+const DAY = 86_400_000;
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    return String((err as { extensions?: { code?: string } }).extensions?.code ?? (err as Error).message);
+  }
+  return 'resolved';
+}
+
+describe('key service', () => {
+  let clock: number;
+  let store: ApiKeyStore & { gets: number };
+  let audit: AuditLog;
+  let keys: KeyService;
+
+  beforeEach(() => {
+    clock = Date.parse('2026-06-01T00:00:00.000Z');
+    const memory = createMemoryApiKeyStore();
+    store = Object.assign(Object.create(null), memory, {
+      gets: 0,
+      get(keyId: string) {
+        store.gets++;
+        return memory.get(keyId);
+      },
+    });
+    audit = createMemoryAuditLog();
+    keys = createKeyService({
+      store,
+      audit,
+      crypto,
+      logger: pino({ level: 'silent' }),
+      environment: 'test',
+      now: () => clock,
+    });
+  });
+
+  const create = (overrides: Partial<Parameters<KeyService['create']>[0]> = {}) =>
+    keys.create({ clientId: 'acme', name: 'bot', ...overrides }, 'admin');
+
+  it('creates read-only keys by default, stores only a hash, and authenticates them', async () => {
+    const { key, record } = await create();
+    expect(record.scopes).toEqual(['market:read', 'portfolio:read']);
+    expect(JSON.stringify(await store.get(record.keyId))).not.toContain(key.split('_')[3]!.slice(0, 20));
+    const auth = await keys.authenticate(key, facts);
+    expect(auth.principal).toMatchObject({
+      userId: 'acme',
+      clientId: 'acme',
+      via: 'api-key',
+      keyId: record.keyId,
+      keyVersion: 1,
+    });
+    expect(auth.deprecation).toBeNull();
+  });
+
+  it('refuses a wrong-checksum key and a live key on a test deployment without touching the store', async () => {
+    const { key } = await create();
+    const typo = `${key.slice(0, -1)}${key.endsWith('a') ? 'b' : 'a'}`;
+    store.gets = 0;
+    expect(await codeOf(keys.authenticate(typo, facts))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(keys.authenticate(generateApiKey('live').key, facts))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(keys.authenticate('not a key at all', facts))).toBe('UNAUTHENTICATED');
+    expect(store.gets).toBe(0);
+  });
+
+  it('refuses an unknown key id with UNAUTHENTICATED and audits it', async () => {
+    const { key, keyId } = generateApiKey('test');
+    expect(await codeOf(keys.authenticate(key, facts))).toBe('UNAUTHENTICATED');
+    expect((await audit.recent(1))[0]).toMatchObject({
+      type: 'key.refused',
+      code: 'UNAUTHENTICATED',
+      keyId,
+      reason: 'unknown key id',
+    });
+  });
+
+  it('rotates with a 60 s grace: both keys work, the old one deprecated, then KEY_EXPIRED', async () => {
+    const old = await create();
+    const rotated = await keys.rotate(old.record.keyId, 60, 'admin');
+    expect(rotated.record).toMatchObject({ version: 2, clientId: 'acme', scopes: old.record.scopes });
+    clock += 1000; // past the instance cache
+    const during = await keys.authenticate(old.key, facts);
+    expect(during.deprecation).toEqual({
+      sunsetAt: new Date(clock - 1000 + 60_000).toISOString(),
+      replacedBy: rotated.record.keyId,
+    });
+    expect((await keys.authenticate(rotated.key, facts)).principal.keyVersion).toBe(2);
+    clock += 60_000;
+    expect(await codeOf(keys.authenticate(old.key, facts))).toBe('KEY_EXPIRED');
+    expect((await keys.authenticate(rotated.key, facts)).deprecation).toBeNull();
+    expect(await codeOf(keys.rotate(old.record.keyId, 60, 'admin'))).toBe('BAD_USER_INPUT');
+  });
+
+  it('counts uses in the grace window per key, flushed in one store write', async () => {
+    const old = await create();
+    await keys.rotate(old.record.keyId, 3600, 'admin');
+    clock += 2000;
+    for (let i = 0; i < 3; i++) await keys.authenticate(old.key, { ip: '10.0.0.9' });
+    await keys.flushUsage();
+    expect(await store.get(old.record.keyId)).toMatchObject({ graceUseCount: 3, lastUsedIp: '10.0.0.9' });
+  });
+
+  it('revokes at once on this instance and within the cache time elsewhere', async () => {
+    const { key, record } = await create();
+    await keys.authenticate(key, facts);
+    await keys.revoke(record.keyId, 'leaked in a log', 'admin');
+    expect(await codeOf(keys.authenticate(key, facts))).toBe('KEY_REVOKED');
+  });
+
+  it('revokes every key of a client (incident playbook)', async () => {
+    const a = await create();
+    const b = await create({ name: 'second' });
+    expect(await keys.revokeAll('acme', 'incident 42', 'admin')).toBe(2);
+    expect(await codeOf(keys.authenticate(a.key, facts))).toBe('KEY_REVOKED');
+    expect(await codeOf(keys.authenticate(b.key, facts))).toBe('KEY_REVOKED');
+  });
+
+  it('refuses use from outside the CIDR allowlist with IP_NOT_ALLOWED', async () => {
+    const { key } = await create({ allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'] });
+    expect(await codeOf(keys.authenticate(key, { ip: '10.20.30.40' }))).toBe('resolved');
+    expect(await codeOf(keys.authenticate(key, { ip: '2001:db8::5' }))).toBe('resolved');
+    expect(await codeOf(keys.authenticate(key, { ip: '203.0.113.5' }))).toBe('IP_NOT_ALLOWED');
+    expect((await audit.recent(1))[0]).toMatchObject({ code: 'IP_NOT_ALLOWED', ip: '203.0.113.5' });
+  });
+
+  it('expires keys at their expiry', async () => {
+    const { key } = await create({ expiresAt: new Date(clock + DAY) });
+    clock += DAY;
+    expect(await codeOf(keys.authenticate(key, facts))).toBe('KEY_EXPIRED');
+  });
+
+  it('requires an IP allowlist or an expiry within 90 days for trade:write', async () => {
+    expect(await codeOf(create({ scopes: ['trade:write'] }))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(create({ scopes: ['trade:write'], expiresAt: new Date(clock + 91 * DAY) }))).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(await codeOf(create({ scopes: ['trade:write'], expiresAt: new Date(clock + 90 * DAY) }))).toBe(
+      'resolved',
+    );
+    expect(await codeOf(create({ scopes: ['trade:write'], allowedCidrs: ['192.0.2.0/24'] }))).toBe(
+      'resolved',
+    );
+  });
+
+  it('caps the active keys of a client', async () => {
+    for (let i = 0; i < 5; i++) await create({ name: `k${i}` });
+    expect(await codeOf(create({ name: 'sixth' }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses unknown scopes and bad CIDR blocks', async () => {
+    expect(await codeOf(create({ scopes: ['root'] }))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(create({ allowedCidrs: ['10.0.0.0/33'] }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('keeps HMAC signing secrets encrypted at rest, and opens them again', async () => {
+    const secret = Buffer.alloc(32, 9);
+    const { record } = await create({ signing: { type: 'hmac-sha256', secret: secret.toString('base64') } });
+    const stored = await store.get(record.keyId);
+    expect(stored?.signing?.type).toBe('hmac-sha256');
+    const sealed = (stored!.signing as { encryptedSecret: string }).encryptedSecret;
+    expect(sealed).not.toContain(secret.toString('base64'));
+    expect(crypto.open(sealed).equals(secret)).toBe(true);
+    expect(() => createKeyCrypto(Buffer.alloc(32, 4)).open(sealed)).toThrow();
+  });
+
+  it('audits every lifecycle event without secret material', async () => {
+    const { key, record } = await create();
+    const rotated = await keys.rotate(record.keyId, 60, 'admin');
+    await keys.revoke(rotated.record.keyId, 'done', 'admin');
+    await keys.revokeAll('acme', 'incident', 'admin');
+    const events = await audit.recent(10);
+    expect(events.map((e) => e.type).reverse()).toEqual([
+      'key.created',
+      'key.rotated',
+      'key.revoked',
+      'key.revoked_all',
+    ]);
+    const text = JSON.stringify(events);
+    for (const secret of [key, rotated.key]) expect(text).not.toContain(secret.slice(25));
+  });
+
+  it('serves a recently cached record while the store is down, then fails closed with SERVICE_UNAVAILABLE', async () => {
+    const { key } = await create();
+    await keys.authenticate(key, facts);
+    store.get = async () => {
+      throw new Error('ECONNREFUSED');
+    };
+    clock += 5000;
+    expect(await codeOf(keys.authenticate(key, facts))).toBe('resolved');
+    clock += 30_000;
+    expect(await codeOf(keys.authenticate(key, facts))).toBe('SERVICE_UNAVAILABLE');
+  });
+});
