@@ -7,12 +7,19 @@
  *   POST /portfolio  one BatchGetPortfolios RPC, then one market and one signals batch call in parallel
  *   POST /token      one market and one signals batch call (one id), in parallel
  *   POST /tokens     one market and one signals batch call (all ids), in parallel
+ *   POST /place-order  BatchGetAccounts (the account is user-1's), then PlaceOrder
  *
- * Usage: tsx bench/floor.ts --port 4100 --market URL --signals URL --portfolio HOST:PORT
+ * Usage: tsx bench/floor.ts --port 4100 --market URL --signals URL --portfolio HOST:PORT --trading HOST:PORT
  */
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  type OrderMessage,
+  type PlaceOrderInput,
+  toOrder,
+  toPlaceOrderRequest,
+} from '../sources/trading/messages.js';
 import { createGrpcUpstream, loadProto, serviceConstructor } from '../src/upstream/grpc.js';
 import { createHttpUpstream } from '../src/upstream/http.js';
 
@@ -22,10 +29,11 @@ const { values } = parseArgs({
     market: { type: 'string' },
     signals: { type: 'string' },
     portfolio: { type: 'string' },
+    trading: { type: 'string' },
   },
 });
-if (!values.market || !values.signals || !values.portfolio)
-  throw new Error('--market, --signals and --portfolio are required');
+if (!values.market || !values.signals || !values.portfolio || !values.trading)
+  throw new Error('--market, --signals, --portfolio and --trading are required');
 
 const market = createHttpUpstream({ name: 'market', url: values.market });
 const signals = createHttpUpstream({ name: 'signals', url: values.signals });
@@ -36,6 +44,11 @@ const portfolio = createGrpcUpstream(
     name: 'portfolio',
     address: values.portfolio,
   },
+);
+const tradingProto = fileURLToPath(new URL('../sources/trading/trading.proto', import.meta.url));
+const trading = createGrpcUpstream(
+  serviceConstructor(loadProto(tradingProto), 'switchyard.trading.v1.TradingService'),
+  { name: 'trading', address: values.trading },
 );
 
 interface PortfolioReply {
@@ -152,10 +165,34 @@ async function answerTokens(variables: Record<string, unknown>): Promise<string>
   return JSON.stringify({ data: { tokens } });
 }
 
+/** `placeOrder(input)` { id accountId status clientOrderId quantity limitPrice }, for user-1's accounts. */
+async function answerPlaceOrder(variables: Record<string, unknown>): Promise<string> {
+  const input = variables.input as PlaceOrderInput;
+  const { accounts } = await portfolio.unary<{ accounts: { id: string; userId: string }[] }>(
+    'BatchGetAccounts',
+    { accountIds: [input.accountId] },
+  );
+  if (accounts[0]?.userId !== 'user-1') throw new Error('not your account');
+  const order = toOrder(await trading.unary<OrderMessage>('PlaceOrder', toPlaceOrderRequest(input)));
+  return JSON.stringify({
+    data: {
+      placeOrder: {
+        id: order.id,
+        accountId: order.accountId,
+        status: order.status,
+        clientOrderId: order.clientOrderId,
+        quantity: order.quantity,
+        limitPrice: order.limitPrice,
+      },
+    },
+  });
+}
+
 const routes: Record<string, (variables: Record<string, unknown>) => Promise<string>> = {
   '/portfolio': answerPortfolio,
   '/token': answerToken,
   '/tokens': answerTokens,
+  '/place-order': answerPlaceOrder,
 };
 
 const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
@@ -196,6 +233,7 @@ const stop = () => {
   server.close();
   server.closeAllConnections();
   portfolio.close();
+  trading.close();
   void Promise.all([market.close(), signals.close()]).then(() => process.exit(0));
 };
 process.on('SIGTERM', stop);

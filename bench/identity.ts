@@ -1,50 +1,71 @@
 /**
- * Who the benchmark's requests act as. With a Redis (REDIS_URL, or a redis-server it can start), an
- * API key of user-1 (with an Ed25519 signing credential) created by the operator CLI in a namespace
- * of its own, as the e2e tests get theirs (test/helpers/identity.ts) — the cheap credential of
- * machine clients, checked on every request. Without one, a JWT from a local test identity provider
- * (costlier to verify: ~0.1 ms per request).
+ * Who the benchmark's requests act as: user-1, through an API key with an Ed25519 signing
+ * credential, created by the operator CLI (src/cli/keys.ts) on a Redis of the bench's own namespace —
+ * the production path of a machine client: key check per request, Redis-backed nonces and rate-limit
+ * counters. The key is on a plan `bench` whose limits are a million times the free plan's, so every
+ * limit is counted and none refuses. Needs a Redis: REDIS_URL, or a redis-server it can start.
  */
-import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { provisionSigningIdentity, startBlackBoxIdentity } from '../test/helpers/identity.js';
+import { ed25519SigningKey, type SigningKey, signRequest } from '../src/client/sign.js';
 import { useTestRedis } from '../test/helpers/redis.js';
 
 export interface BenchIdentity {
-  /** `api-key` or `jwt`. */
-  readonly mode: string;
-  /** Environment the gateway needs to accept the credential. */
+  /** Environment the gateway needs to accept the credential (Redis, keys, plans). */
   readonly gatewayEnv: Record<string, string>;
-  /** Headers of one load run (a JWT is minted per run: it expires after 5 minutes). */
-  headers(): Promise<Record<string, string>>;
+  /** Headers of an unsigned request (queries). */
+  readonly headers: Record<string, string>;
+  /** Headers of a signed POST of `body` to `url` (mutations): a fresh nonce every time. */
+  signed(url: string, body: string): Record<string, string>;
   close(): Promise<void>;
 }
 
+const run = promisify(execFile);
+
 export async function startBenchIdentity(): Promise<BenchIdentity> {
-  const redis = await useTestRedis().catch(() => null);
-  if (!redis) {
-    const jwt = await startBlackBoxIdentity();
-    return {
-      mode: 'jwt',
-      gatewayEnv: jwt.gatewayEnv,
-      headers: () => jwt.headers('user-1'),
-      close: () => jwt.close(),
-    };
-  }
+  const redis = await useTestRedis();
+  if (!redis) throw new Error('the benchmark needs Redis: set REDIS_URL or install redis-server');
   const prefix = `bench:${Date.now()}:`;
   const gatewayEnv = {
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: prefix,
     KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     NODE_ENV: 'production',
+    RATE_LIMIT_PLANS: 'free=1,pro=10,enterprise=100,bench=1000000',
   };
-  const signing = await provisionSigningIdentity(gatewayEnv, process.cwd());
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/keys.ts',
+      'create',
+      ...['--client', 'user-1', '--name', 'bench', '--plan', 'bench', '--expires-days', '1'],
+      ...['--scopes', 'market:read,portfolio:read,trade:write'],
+      ...['--ed25519-public-key', publicKey.export({ type: 'spki', format: 'der' }).toString('base64')],
+    ],
+    { env: { ...process.env, ...gatewayEnv } },
+  );
+  const created = JSON.parse(stdout) as { key: string; apiKey: { keyId: string } };
+  const signing: SigningKey = ed25519SigningKey(created.apiKey.keyId, privateKey);
+  const headers = { 'x-api-key': created.key };
   return {
-    mode: 'api-key',
     gatewayEnv,
-    // Queries only for now; the signed placeOrder scenario will sign each request.
-    headers: async () =>
-      signing.headers('user-1', { method: 'POST', url: '', body: '', contentType: '', signed: false }),
+    headers,
+    signed: (url, body) => ({
+      ...headers,
+      ...signRequest({
+        method: 'POST',
+        url,
+        body: Buffer.from(body),
+        contentType: 'application/json',
+        key: signing,
+        created: Math.floor(Date.now() / 1000),
+      }),
+    }),
     async close() {
       const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
       try {

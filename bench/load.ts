@@ -22,6 +22,11 @@ export interface LoadOptions {
   headers: Record<string, string>;
   connections: number;
   durationSec: number;
+  /**
+   * Distinct requests sent in turn instead of `body` and `headers` (signed mutations: each has its
+   * own nonce). wrk only; running out starts over, and the replays then count as errors.
+   */
+  requests?: readonly { body: string; headers: Record<string, string> }[];
 }
 
 const run = promisify(execFile);
@@ -44,13 +49,53 @@ export async function loadWithWrk(options: LoadOptions): Promise<LoadResult> {
   const headerLines = Object.entries({ 'content-type': 'application/json', ...options.headers })
     .map(([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`)
     .join('\n');
+  // Requests in turn: a data file of two lines per request (headers as name=value by tabs, then the
+  // body), formatted once per thread in init().
+  let requestsScript = '';
+  if (options.requests) {
+    const data = join(dir, 'requests.txt');
+    writeFileSync(
+      data,
+      options.requests
+        .map(
+          ({ body, headers }) =>
+            `${Object.entries(headers)
+              .map(([name, value]) => `${name}=${value}`)
+              .join('\t')}\n${body}\n`,
+        )
+        .join(''),
+    );
+    requestsScript =
+      `local requests = {}\nlocal index = 0\n` +
+      `local load_requests = function()\n` +
+      `  local file = io.open(${JSON.stringify(data)}, "r")\n` +
+      `  while true do\n` +
+      `    local line = file:read("*l")\n` +
+      `    if not line then break end\n` +
+      `    local body = file:read("*l")\n` +
+      `    local headers = { ["content-type"] = "application/json", ["Host"] = wrk.headers["Host"] }\n` +
+      `    for pair in string.gmatch(line, "[^\t]+") do\n` +
+      `      local name, value = string.match(pair, "^([^=]+)=(.*)$")\n` +
+      `      headers[name] = value\n` +
+      `    end\n` +
+      `    table.insert(requests, wrk.format("POST", nil, headers, body))\n` +
+      `  end\n` +
+      `  file:close()\n` +
+      `end\n` +
+      `request = function()\n` +
+      `  index = index + 1\n` +
+      `  if index > #requests then index = 1 end\n` +
+      `  return requests[index]\n` +
+      `end\n`;
+  }
   // Every thread counts answers that carry GraphQL errors: a fast wrong answer must not count as speed.
   writeFileSync(
     script,
     `wrk.method = "POST"\nwrk.body = ${JSON.stringify(options.body)}\n${headerLines}\n` +
       `local threads = {}\n` +
       `setup = function(thread) table.insert(threads, thread) end\n` +
-      `init = function() graphql_errors = 0 end\n` +
+      requestsScript +
+      `init = function() graphql_errors = 0${options.requests ? '; load_requests()' : ''} end\n` +
       `response = function(status, headers, body) if string.find(body, '"errors"', 1, true) then graphql_errors = graphql_errors + 1 end end\n` +
       `done = function(summary, latency, requests)\n` +
       `  local errors = 0\n` +
@@ -86,6 +131,7 @@ export async function loadWithWrk(options: LoadOptions): Promise<LoadResult> {
 }
 
 export async function loadWithAutocannon(options: LoadOptions): Promise<LoadResult> {
+  if (options.requests) throw new Error('distinct requests (signed mutations) need wrk');
   const result = await autocannon({
     url: options.url,
     method: 'POST',

@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every scenario of bench/scenarios.ts against Switchyard (production mode, its full
- * plugin set, an authenticated client) and against the plain aggregator floor (bench/floor.ts), each a
- * separate process over the same sandbox processes, interleaved and repeated; prints and writes
- * req/s, p50, p99, CPU ms per request, peak RSS, upstream calls per request and the ratios to the
- * floor, as medians. Loopback only, bounded in time (~5 minutes with the defaults).
+ * plugin set, an authenticated client — bench/identity.ts) and against the plain aggregator floor
+ * (bench/floor.ts), each a separate process over the same sandbox processes, interleaved and
+ * repeated; prints and writes req/s, p50, p99, CPU ms per request, peak RSS, upstream calls per
+ * request and the ratios to the floor, as medians. Loopback only, bounded in time (~6 minutes with
+ * the defaults). A run where any answer was an error or non-2xx is reported as such and exits 1.
  *
  * Options: --scenario NAME (repeatable; default: every runnable one) --duration 10 (s per run)
  *          --reps 3 --connections 32 --warmup 3 (s) --env KEY=VALUE (repeatable: extra gateway env,
@@ -11,9 +12,9 @@
  *          --cpu-prof (writes the gateway's V8 CPU profile to bench/profiles/ when it stops;
  *          summarise it with `tsx bench/profile-summary.ts FILE`)
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BenchIdentity, startBenchIdentity } from './identity.js';
 import { hasWrk, type LoadOptions, type LoadResult, loadWithAutocannon, loadWithWrk } from './load.js';
@@ -49,7 +50,13 @@ if (unknown.length > 0) {
     `unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`,
   );
 }
+const loadStart = loadavg()[0]!.toFixed(2);
 const selected = scenarios.filter((s) => !values.scenario || values.scenario.includes(s.name));
+
+/** Gateway environment every scenario starts from: the response cache is on only where a scenario says. */
+const BASE_GATEWAY_ENV = { RESPONSE_CACHE: 'false' };
+/** Most requests a system could answer per second here: distinct signed requests are made for this many. */
+const MAX_RATE = 3000;
 
 type SystemName = 'floor' | 'switchyard';
 
@@ -99,16 +106,16 @@ async function main(): Promise<void> {
   for (const scenario of selected.filter((s) => s.pending)) {
     console.log(`scenario ${scenario.name}: pending — needs ${scenario.pending}`);
   }
-  const runnable = selected.filter((s) => !s.pending);
+  const runnable = selected.filter((s) => !s.pending && (useWrk || !s.signed));
   if (runnable.length === 0) throw new Error('no runnable scenario selected');
 
   identity = await startBenchIdentity();
-  console.log(`identity: ${identity.mode}`);
   const sandboxes: Record<string, { target: string; adminUrl: string }> = {};
   for (const name of ['market', 'signals', 'portfolio', 'trading']) {
+    const grpc = name === 'portfolio' || name === 'trading';
     const { child, ready } = await spawnWithReadyLine(`sources/${name}/sandbox/main.ts`, [
-      '--port',
-      String(await freePort()),
+      ...['--port', String(await freePort())],
+      ...(grpc ? ['--admin-port', String(await freePort())] : []),
     ]);
     children.push(child);
     sandboxes[name] = { target: ready.target!, adminUrl: ready.adminUrl! };
@@ -119,17 +126,10 @@ async function main(): Promise<void> {
       admin.map((url) => fetch(`${url}/faults`, { method: 'POST', body: JSON.stringify({ latencyMs }) })),
     );
 
-  const gateway = await spawnGateway(await freePort(), sandboxes, identity.gatewayEnv);
-  const floorPort = await freePort();
   const { child: floorChild, ready: floorReady } = await spawnWithReadyLine('bench/floor.ts', [
-    '--port',
-    String(floorPort),
-    '--market',
-    sandboxes.market!.target,
-    '--signals',
-    sandboxes.signals!.target,
-    '--portfolio',
-    sandboxes.portfolio!.target,
+    ...['--port', String(await freePort())],
+    ...['--market', sandboxes.market!.target, '--signals', sandboxes.signals!.target],
+    ...['--portfolio', sandboxes.portfolio!.target, '--trading', sandboxes.trading!.target],
   ]);
   children.push(floorChild);
   const floor: System = {
@@ -139,52 +139,87 @@ async function main(): Promise<void> {
   };
 
   const samples: Sample[] = [];
+  const failed: string[] = [];
+  // One gateway process per distinct scenario environment, one after the other.
+  const groups = new Map<string, Scenario[]>();
   for (const scenario of runnable) {
-    console.log(`\n== ${scenario.name}: ${scenario.description}`);
-    await setLatency(scenario.latencyMs);
-    const options = async (system: System, seconds: number): Promise<LoadOptions> => ({
-      url: system.url(scenario),
-      body: scenario.body,
-      headers: await identity!.headers(),
-      connections,
-      durationSec: seconds,
+    const key = JSON.stringify(scenario.gatewayEnv ?? {});
+    groups.set(key, [...(groups.get(key) ?? []), scenario]);
+  }
+  for (const [key, group] of groups) {
+    const gateway = await spawnGateway(sandboxes, {
+      ...identity.gatewayEnv,
+      ...BASE_GATEWAY_ENV,
+      ...(JSON.parse(key) as Record<string, string>),
+      ...extraEnv,
     });
-    await assertSameAnswer(scenario, floor, gateway, await identity.headers());
-    for (const system of [floor, gateway]) await load(await options(system, warmupSec));
-    for (let rep = 0; rep < reps; rep++) {
-      const order = rep % 2 === 0 ? [floor, gateway] : [gateway, floor];
-      for (const system of order) {
-        await Promise.all(admin.map((url) => fetch(`${url}/reset`, { method: 'POST' })));
-        await setLatency(scenario.latencyMs);
-        const loadOptions = await options(system, durationSec);
-        const cpuBefore = cpuMs(system.child.pid!);
-        const result = await load(loadOptions);
-        const cpu = cpuMs(system.child.pid!) - cpuBefore;
-        const calls = await upstreamCalls(admin);
-        const sample: Sample = {
-          scenario: scenario.name,
-          system: system.name,
-          ...result,
-          cpuMsPerRequest: cpu / result.requests,
-          upstreamCallsPerRequest: calls / result.requests,
-          peakRssMb: peakRssMb(system.child.pid!),
-        };
-        samples.push(sample);
-        console.log(
-          `rep ${rep + 1} ${system.name.padEnd(10)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  cpu ${sample.cpuMsPerRequest.toFixed(3)} ms/req  calls ${sample.upstreamCallsPerRequest.toFixed(2)}/req  non-2xx ${sample.non2xx}  with errors ${sample.withErrors}`,
-        );
+    for (const scenario of group) {
+      console.log(`\n== ${scenario.name}: ${scenario.description}`);
+      await setLatency(scenario.latencyMs);
+      let runs = 0;
+      const options = (system: System, seconds: number): LoadOptions => {
+        const url = system.url(scenario);
+        const base = { url, connections, durationSec: seconds };
+        if (!scenario.signed) return { ...base, body: scenario.body(0, ''), headers: identity!.headers };
+        // Signed just before the run: `created` must stay inside the signature window.
+        const run = `${scenario.name}-${system.name}-${runs++}-${Date.now()}`;
+        const requests = Array.from({ length: Math.ceil(seconds * MAX_RATE) + 2000 }, (_, i) => {
+          const body = scenario.body(i, run);
+          return { body, headers: identity!.signed(url, body) };
+        });
+        return { ...base, body: requests[0]!.body, headers: {}, requests };
+      };
+      try {
+        await assertSameAnswer(scenario, floor, gateway, identity);
+      } catch (err) {
+        console.log(`SKIPPED ${scenario.name}: ${(err as Error).message}`);
+        failed.push(`${scenario.name}: ${(err as Error).message.split('\n')[0]}`);
+        continue;
+      }
+      for (const system of [floor, gateway]) await load(options(system, warmupSec));
+      for (let rep = 0; rep < reps; rep++) {
+        const order = rep % 2 === 0 ? [floor, gateway] : [gateway, floor];
+        for (const system of order) {
+          await Promise.all(admin.map((url) => fetch(`${url}/reset`, { method: 'POST' })));
+          await setLatency(scenario.latencyMs);
+          const loadOptions = options(system, durationSec);
+          const cpuBefore = cpuMs(system.child.pid!);
+          const result = await load(loadOptions);
+          const cpu = cpuMs(system.child.pid!) - cpuBefore;
+          const calls = await upstreamCalls(admin);
+          const sample: Sample = {
+            scenario: scenario.name,
+            system: system.name,
+            ...result,
+            cpuMsPerRequest: cpu / result.requests,
+            upstreamCallsPerRequest: calls / result.requests,
+            peakRssMb: peakRssMb(system.child.pid!),
+          };
+          samples.push(sample);
+          console.log(
+            `rep ${rep + 1} ${system.name.padEnd(10)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  cpu ${sample.cpuMsPerRequest.toFixed(3)} ms/req  calls ${sample.upstreamCallsPerRequest.toFixed(2)}/req  non-2xx ${sample.non2xx}  with errors ${sample.withErrors}`,
+          );
+        }
       }
     }
+    await stop(gateway.child);
   }
   await setLatency(0);
-  report(samples, selected, identity.mode, Math.round((Date.now() - started) / 1000));
+  const invalid = samples.filter((s) => s.non2xx > 0 || s.withErrors > 0);
+  report(samples, selected, failed, invalid.length > 0, Math.round((Date.now() - started) / 1000));
+  if (failed.length > 0 || invalid.length > 0) {
+    console.error(
+      `INVALID RUN: ${failed.length} scenario(s) skipped, ${invalid.length} run(s) with error answers — see the table`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 async function spawnGateway(
-  port: number,
   sandboxes: Record<string, { target: string }>,
-  identityEnv: Record<string, string>,
+  env: Record<string, string>,
 ): Promise<System> {
+  const port = await freePort();
   const profiling = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [];
   const flags = ['--max-semi-space-size=64', ...profiling, '--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, flags, {
@@ -200,8 +235,7 @@ async function spawnGateway(
       SIGNALS_URL: sandboxes.signals!.target,
       PORTFOLIO_ADDR: sandboxes.portfolio!.target,
       TRADING_ADDR: sandboxes.trading!.target,
-      ...identityEnv,
-      ...extraEnv,
+      ...env,
     },
     // Access-log lines are written (as in production) and discarded here.
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -215,20 +249,24 @@ async function assertSameAnswer(
   scenario: Scenario,
   floor: System,
   gateway: System,
-  headers: Record<string, string>,
+  who: BenchIdentity,
 ): Promise<void> {
-  const post = async (system: System) =>
-    (
-      await fetch(system.url(scenario), {
-        method: 'POST',
-        body: scenario.body,
-        headers: { 'content-type': 'application/json', ...headers },
-      })
-    ).text();
-  const [a, b] = await Promise.all([post(floor), post(gateway)]);
+  const post = async (system: System) => {
+    const url = system.url(scenario);
+    const body = scenario.body(0, `check-${system.name}`);
+    const headers = scenario.signed ? who.signed(url, body) : who.headers;
+    const response = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+    const text = await response.text();
+    return scenario.comparable ? scenario.comparable(text) : text;
+  };
+  const [a, b] = [await post(floor), await post(gateway)];
   if (a !== b || a.includes('"errors"')) {
     throw new Error(
-      `${scenario.name}: floor and gateway answers differ (or carry errors):\nfloor:   ${a.slice(0, 300)}\ngateway: ${b.slice(0, 300)}`,
+      `floor and gateway answers differ (or carry errors):\nfloor:   ${a.slice(0, 300)}\ngateway: ${b.slice(0, 300)}`,
     );
   }
   console.log(`answers identical (${a.length} bytes)`);
@@ -277,10 +315,17 @@ function summarise(samples: Sample[]): Summary[] {
   });
 }
 
-function report(samples: Sample[], chosen: readonly Scenario[], identityMode: string, seconds: number): void {
+function report(
+  samples: Sample[],
+  chosen: readonly Scenario[],
+  failed: readonly string[],
+  invalid: boolean,
+  seconds: number,
+): void {
   const summary = summarise(samples);
   const lines = [
-    `${chosen.filter((s) => !s.pending).length} scenarios, ${connections} connections, ${reps} x ${durationSec} s interleaved, medians; gateway NODE_ENV=production, client identity: ${identityMode}; ${seconds} s in all`,
+    `${summary.length / 2} scenarios, ${connections} connections, ${reps} x ${durationSec} s interleaved, medians; gateway NODE_ENV=production with Redis, client: API key (plan bench); ${seconds} s in all; load average ${loadStart} at start, ${loadavg()[0]!.toFixed(2)} at the end (${cpus().length} CPUs)`,
+    ...(invalid ? ['', '**INVALID: some answers were errors or non-2xx (columns on the right).**'] : []),
     '',
     '| scenario | system | req/s | ratio | p50 ms | p99 ms | CPU ms/req | CPU ratio | peak RSS MB | upstream calls/req | answers with errors | non-2xx |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -288,7 +333,9 @@ function report(samples: Sample[], chosen: readonly Scenario[], identityMode: st
       (s) =>
         `| ${s.scenario} | ${s.system} | ${s.rps.toFixed(0)} | ${s.rpsRatio.toFixed(2)}x | ${s.p50Ms.toFixed(2)} | ${s.p99Ms.toFixed(2)} | ${s.cpuMsPerRequest.toFixed(3)} | ${s.cpuRatio.toFixed(2)}x | ${s.peakRssMb} | ${s.upstreamCallsPerRequest.toFixed(2)} | ${s.answersWithErrors} | ${s.non2xx} |`,
     ),
-    ...chosen.filter((s) => s.pending).map((s) => `\n- ${s.name}: pending — needs ${s.pending}.`),
+    '',
+    ...chosen.filter((s) => s.pending).map((s) => `- ${s.name}: pending — needs ${s.pending}.`),
+    ...failed.map((reason) => `- skipped ${reason}`),
   ];
   console.log(`\n${lines.join('\n')}\n`);
   mkdirSync('bench/results', { recursive: true });
@@ -296,7 +343,7 @@ function report(samples: Sample[], chosen: readonly Scenario[], identityMode: st
   writeFileSync(`bench/results/${stamp}-bench.md`, `${lines.join('\n')}\n`);
   writeFileSync(
     `bench/results/${stamp}-bench.json`,
-    `${JSON.stringify({ options: { connections, reps, durationSec, warmupSec, extraEnv, identity: identityMode }, samples, summary }, null, 2)}\n`,
+    `${JSON.stringify({ options: { connections, reps, durationSec, warmupSec, extraEnv }, samples, summary }, null, 2)}\n`,
   );
   console.log(`written: bench/results/${stamp}-bench.{md,json}`);
 }

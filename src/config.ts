@@ -36,6 +36,15 @@ export interface Config {
   redisKeyPrefix: string;
   /** Oldest acceptable signature `created`, in seconds. */
   signatureMaxAgeSeconds: number;
+  /** Multiplier of every @rateLimit max and of the cost budget, per plan. */
+  rateLimitPlans: Record<string, number>;
+  /** Whether query answers are cached (RESPONSE_CACHE, default on). */
+  responseCache: boolean;
+  /**
+   * Persisted operations: `automatic` (APQ for every client, ad-hoc operations allowed) or
+   * `required` (only the operations of schema/operations run, by hash or exact text).
+   */
+  persistedOperations: 'automatic' | 'required';
   /** Time in-flight requests get to finish on SIGTERM, in ms. */
   shutdownTimeoutMs: number;
   /**
@@ -146,6 +155,21 @@ const envSchema = z.object({
     .regex(/^(true|false|\d{1,2})$/, { error: 'must be false, true (one proxy) or the number of proxies' })
     .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
     .optional(),
+  RATE_LIMIT_PLANS: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*=\d+(\.\d+)?(,[a-z][a-z0-9-]*=\d+(\.\d+)?)*$/, {
+      error: 'must be plan=multiplier pairs such as free=1,pro=10,enterprise=100',
+    })
+    .transform((v) =>
+      Object.fromEntries(v.split(',').map((pair) => [pair.split('=')[0]!, Number(pair.split('=')[1])])),
+    )
+    .optional(),
+  PERSISTED_OPERATIONS: z
+    .enum(['automatic', 'required'], {
+      error: 'must be automatic (APQ, ad-hoc operations allowed) or required (only schema/operations)',
+    })
+    .default('automatic'),
+  RESPONSE_CACHE: booleanFlag.optional(),
   SIGNATURE_MAX_AGE_SECONDS: z.coerce
     .number({ error: 'must be a number of seconds' })
     .int()
@@ -260,6 +284,9 @@ export function loadConfig(
     trustedProxyHops: e.TRUST_PROXY ?? 0,
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'switchyard:',
     signatureMaxAgeSeconds: e.SIGNATURE_MAX_AGE_SECONDS,
+    rateLimitPlans: e.RATE_LIMIT_PLANS ?? { free: 1, pro: 10, enterprise: 100 },
+    responseCache: e.RESPONSE_CACHE ?? true,
+    persistedOperations: e.PERSISTED_OPERATIONS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     shutdownDelayMs: e.SHUTDOWN_DELAY,
     metricsToken: e.METRICS_TOKEN,

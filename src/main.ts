@@ -20,6 +20,9 @@ import { type DemoKeys, seedDemoKeys } from './keys/demo.js';
 import type { KeyService } from './keys/service.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
+import { createPersistedOperationStore } from './stores/persisted-operations.js';
+import { createMemoryRateLimitStore, createRedisRateLimitStore } from './stores/rate-limit.js';
+import { createMemoryResponseCache, createRedisResponseCache } from './stores/response-cache.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
 import { createUpstreamTelemetry } from './telemetry/upstream-telemetry.js';
@@ -69,6 +72,15 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
     sources,
     keys: identity.keys,
     nonces: identity.nonces,
+    persistedOperationStore: createPersistedOperationStore({ redis, prefix: config.redisKeyPrefix }),
+    responseCache: !config.responseCache
+      ? undefined
+      : redis
+        ? createRedisResponseCache({ redis, prefix: config.redisKeyPrefix, logger })
+        : createMemoryResponseCache(),
+    rateLimitStore: redis
+      ? createRedisRateLimitStore({ redis, prefix: config.redisKeyPrefix })
+      : createMemoryRateLimitStore(),
     authenticate: identity.authenticate,
     graphiqlHeaders: demoKeys ? { 'X-API-Key': demoKeys['user-1'] } : {},
     readinessChecks: redis ? { redis: () => redis.ping() } : {},
@@ -190,6 +202,8 @@ async function main(): Promise<void> {
   if (config.production && !config.metricsToken) {
     logger.warn('METRICS_TOKEN is not set: GET /metrics answers anyone who can reach this port');
   }
+  // Lines are written in batches: the start-up lines go out now, before anything else is printed.
+  logger.flush();
   if (running.demoKeys) {
     // Printed once, outside the logger (log lines never carry secrets): demo keys live in memory only.
     const pemPath = join(tmpdir(), 'switchyard-demo-user-1.pem');

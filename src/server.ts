@@ -9,23 +9,36 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
+import { type ClientOperation, loadClientOperations } from './gateway/client-operations.js';
 import { createContextFactory, type GatewayContext } from './gateway/context.js';
 import { exampleQuery } from './gateway/example.js';
 import { maskError } from './gateway/mask-error.js';
+import { createOperationCostEstimator } from './gateway/operation-cost.js';
 import type { ConnectedSources } from './gateway/registry.js';
 import { buildGatewaySchema } from './gateway/schema.js';
 import { keysSchemaPart } from './keys/index.js';
 import type { KeyService } from './keys/service.js';
 import { useAccessLog } from './plugins/use-access-log.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
+import { useCsrfPrevention } from './plugins/use-csrf-prevention.js';
 import { createKeyDeprecationTracker } from './plugins/use-key-deprecation.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
+import { usePersistedOperations } from './plugins/use-persisted-operations.js';
+import { useQueryProtection } from './plugins/use-query-protection.js';
+import { useRateLimits } from './plugins/use-rate-limits.js';
 import { type ReadinessCheck, useReadiness } from './plugins/use-readiness.js';
 import { useRequestId } from './plugins/use-request-id.js';
 import { useRequestTelemetry } from './plugins/use-request-telemetry.js';
+import { useGatewayResponseCache } from './plugins/use-response-cache.js';
 import { useSignedMutations } from './plugins/use-signed-mutations.js';
 import { useTracing } from './plugins/use-tracing.js';
+import {
+  createMemoryPersistedOperationStore,
+  type PersistedOperationStore,
+} from './stores/persisted-operations.js';
+import { createMemoryRateLimitStore, type RateLimitStore } from './stores/rate-limit.js';
+import type { ResponseCacheStore } from './stores/response-cache.js';
 import type { NonceStore } from './stores/types.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
 import { createYogaLogger } from './telemetry/yoga-logger.js';
@@ -33,10 +46,24 @@ import { createYogaLogger } from './telemetry/yoga-logger.js';
 export interface GatewayOptions {
   config: Pick<
     Config,
-    'production' | 'graphiql' | 'metricsToken' | 'signatureMaxAgeSeconds' | 'trustedProxyHops'
+    | 'production'
+    | 'graphiql'
+    | 'metricsToken'
+    | 'signatureMaxAgeSeconds'
+    | 'trustedProxyHops'
+    | 'rateLimitPlans'
+    | 'persistedOperations'
   >;
   /** Signature nonces (Redis across instances, memory otherwise). */
   nonces: NonceStore;
+  /** Rate-limit counters: Redis across instances, memory otherwise. @default memory */
+  rateLimitStore?: RateLimitStore;
+  /** The response cache's store; none: no response cache. */
+  responseCache?: ResponseCacheStore | undefined;
+  /** Automatic persisted queries' registrations: Redis across instances, memory otherwise. @default memory */
+  persistedOperationStore?: PersistedOperationStore;
+  /** The persisted-operation allowlist. @default schema/operations, loaded once here */
+  clientOperations?: readonly ClientOperation[];
   logger: Logger;
   sources: ConnectedSources;
   keys: KeyService;
@@ -65,6 +92,10 @@ export function createGateway({
   sources,
   keys,
   nonces,
+  rateLimitStore = createMemoryRateLimitStore(),
+  responseCache,
+  persistedOperationStore = createMemoryPersistedOperationStore(),
+  clientOperations = loadClientOperations(),
   authenticate,
   graphiqlHeaders = {},
   readinessChecks = {},
@@ -76,6 +107,7 @@ export function createGateway({
     ...Object.values(sources).map((connected) => connected.source),
     keysSchemaPart,
   ]);
+  const costs = createOperationCostEstimator(schema);
   const keyDeprecation = createKeyDeprecationTracker();
   const sourceChecks = Object.fromEntries(
     Object.values(sources).map(
@@ -112,7 +144,21 @@ export function createGateway({
       useRequestId(),
       useAccessLog({ logger }),
       useBodyLimit(),
+      useCsrfPrevention(),
       keyDeprecation.plugin,
+      // Before the signature check: a refused operation consumes no nonce and runs no crypto.
+      useQueryProtection({
+        schema,
+        exposeLimits: !config.production,
+        hideSuggestions: config.production,
+        introspectionScope: config.production ? 'schema:introspect' : null,
+      }),
+      usePersistedOperations({
+        mode: config.persistedOperations,
+        operations: clientOperations,
+        store: persistedOperationStore,
+        logger,
+      }),
       useSignedMutations({
         schema,
         keys,
@@ -120,8 +166,18 @@ export function createGateway({
         maxAgeSeconds: config.signatureMaxAgeSeconds,
         trustedProxyHops: config.trustedProxyHops,
       }),
-      useReadiness({ checks: { ...sourceChecks, ...readinessChecks }, isDraining }),
+      useRateLimits({
+        schema,
+        store: rateLimitStore,
+        fallback: createMemoryRateLimitStore(),
+        logger,
+        plans: config.rateLimitPlans,
+        operationCost: (document, variables, operationName) => costs.cost(document, variables, operationName),
+      }),
+      // The compiled executor must be in place before the response cache wraps it.
       useGraphQlJit(),
+      ...(responseCache ? useGatewayResponseCache({ cache: responseCache }) : []),
+      useReadiness({ checks: { ...sourceChecks, ...readinessChecks }, isDraining }),
     ],
   });
 }

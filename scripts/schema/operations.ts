@@ -1,11 +1,8 @@
 /**
- * Client operations (schema/operations/<client>/<name>.graphql): what shipped apps send. Each file
- * holds exactly one named operation and the fragments it uses, so a file is a whole document: its
- * normalised body and sha256 are what a persisted-operation manifest will hold.
+ * Client operations against a schema: validation and the schema coordinates each one uses. Loading
+ * the files and the manifest live in src/gateway/client-operations.ts (the gateway serves them as
+ * persisted operations) and are re-exported here for the schema scripts.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import {
   type DocumentNode,
   type GraphQLError,
@@ -15,106 +12,19 @@ import {
   isEnumType,
   isInputObjectType,
   Kind,
-  parse,
-  print,
   TypeInfo,
   validate,
   visit,
   visitWithTypeInfo,
 } from 'graphql';
-import { OPERATIONS_DIR, REPO_ROOT, repoPath } from './paths.js';
+import type { ClientOperation } from '../../src/gateway/client-operations.js';
 
-/** One operation a client ships. */
-export interface ClientOperation {
-  /** The client that ships it: the folder under schema/operations (`web`, `mobile`). */
-  readonly client: string;
-  /** Operation name, unique across all clients (logs and metrics tell clients apart by it). */
-  readonly name: string;
-  readonly type: 'query' | 'mutation' | 'subscription';
-  /** Repository-relative path of the file. */
-  readonly file: string;
-  readonly document: DocumentNode;
-  /** The normalised document (graphql-js `print`): what the persisted-operation id is taken of. */
-  readonly body: string;
-  /** sha256 of `body`, hex: the persisted-operation id. */
-  readonly id: string;
-}
-
-/** A malformed operations folder: every problem found, one per line. */
-export class OperationFilesError extends Error {
-  override readonly name = 'OperationFilesError';
-  readonly code = 'OPERATION_FILES_INVALID';
-}
-
-function graphqlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((entry) => {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) return graphqlFiles(path);
-      return entry.endsWith('.graphql') ? [path] : [];
-    });
-}
-
-/** Reads and checks every operation file, sorted by path; throws OperationFilesError listing all problems. */
-export function loadClientOperations(dir: string = repoPath(OPERATIONS_DIR)): ClientOperation[] {
-  const problems: string[] = [];
-  const operations: ClientOperation[] = [];
-  const byName = new Map<string, string>();
-  for (const path of graphqlFiles(dir)) {
-    const file = relative(REPO_ROOT, path);
-    const folders = relative(dir, path).split('/');
-    if (folders.length !== 2) {
-      problems.push(`${file}: must sit in a client folder, e.g. ${OPERATIONS_DIR}/web/token-list.graphql`);
-      continue;
-    }
-    let document: DocumentNode;
-    try {
-      document = parse(readFileSync(path, 'utf8'));
-    } catch (err) {
-      problems.push(`${file}: ${(err as Error).message}`);
-      continue;
-    }
-    const defined = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-    const [operation] = defined;
-    if (defined.length !== 1 || !operation) {
-      problems.push(`${file}: must hold exactly one operation (found ${defined.length})`);
-      continue;
-    }
-    const name = operation.name?.value;
-    if (!name) {
-      problems.push(`${file}: the operation must be named (its name is its stable identity)`);
-      continue;
-    }
-    const other = byName.get(name);
-    if (other) {
-      problems.push(`${file}: operation name ${name} is already used by ${other}`);
-      continue;
-    }
-    byName.set(name, file);
-    const body = print(document);
-    operations.push({
-      client: folders[0]!,
-      name,
-      type: operation.operation,
-      file,
-      document,
-      body,
-      id: createHash('sha256').update(body).digest('hex'),
-    });
-  }
-  if (problems.length > 0) throw new OperationFilesError(problems.join('\n'));
-  return operations;
-}
-
-/** The operations as an Apollo-format persisted-query manifest (`id` = sha256 of `body`). */
-export function persistedOperationManifest(operations: readonly ClientOperation[]) {
-  return {
-    format: 'apollo-persisted-query-manifest',
-    version: 1,
-    operations: operations.map(({ id, name, type, body }) => ({ id, name, type, body })),
-  } as const;
-}
+export {
+  type ClientOperation,
+  loadClientOperations,
+  OperationFilesError,
+  persistedOperationManifest,
+} from '../../src/gateway/client-operations.js';
 
 /** Why an operation would break against a schema. */
 export interface OperationProblem {

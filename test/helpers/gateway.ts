@@ -104,6 +104,10 @@ export async function startTestGateway({
       UPSTREAM_TIMEOUT_MS: '400',
       SHUTDOWN_TIMEOUT: '2000',
       KEYS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      // Generous plans: tests of other features never trip a rate limit (rate-limit tests set their own).
+      RATE_LIMIT_PLANS: 'free=100,pro=1000,enterprise=10000',
+      // Tests count upstream calls and script faults: answers come fresh unless a test caches on purpose.
+      RESPONSE_CACHE: 'false',
       // A namespace per test gateway: keys seeded by one test never count against another's caps.
       REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
       MARKET_URL: sandboxes.market.target,

@@ -159,6 +159,7 @@ describe('HTTP contract and bad input', () => {
   it('refuses a mutation over GET with 405', async () => {
     const response = await fetch(
       `${gateway.url}?query=${encodeURIComponent('mutation { cancelOrder(id: "ord-1") { id } }')}`,
+      { headers: { 'x-graphql-client': 'test' } }, // the CSRF header GETs need (query-protection.test.ts)
     );
     expect(response.status).toBe(405);
   });

@@ -189,7 +189,15 @@ describe('logs carry no secrets', () => {
     sent++;
     const get = await fetch(
       `${gateway.url}?query=${encodeURIComponent('query Q($password: String) { token(id: "bitcoin") { id } }')}&variables=${encodeURIComponent(JSON.stringify({ password: 'SECRET-IN-URL' }))}`,
-      { headers: { ...gateway.as('user-1'), ...secretHeaders, accept: 'application/json' } },
+      {
+        // x-graphql-client: the CSRF header GET requests need.
+        headers: {
+          ...gateway.as('user-1'),
+          ...secretHeaders,
+          accept: 'application/json',
+          'x-graphql-client': 'test',
+        },
+      },
     );
     expect(get.status).toBe(200);
     // An upstream failure and a timeout are logged with their detail.

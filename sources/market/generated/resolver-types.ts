@@ -188,6 +188,13 @@ export type ResolversParentTypes = {
   Token: TokenParentModel;
 };
 
+export type RateLimitDirectiveArgs = {
+  max: Scalars['Int']['input'];
+  window: Scalars['String']['input'];
+};
+
+export type RateLimitDirectiveResolver<Result, Parent, ContextType = MarketContext, Args = RateLimitDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type RequiresScopesDirectiveArgs = {
   scopes: Array<Array<Scalars['String']['input']>>;
 };
@@ -249,6 +256,7 @@ export type Resolvers<ContextType = MarketContext> = {
 };
 
 export type DirectiveResolvers<ContextType = MarketContext> = {
+  rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   signed?: SignedDirectiveResolver<any, any, ContextType>;
 };

@@ -131,6 +131,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Portfolio: ResolverTypeWrapper<PortfolioModel>;
   Position: ResolverTypeWrapper<PositionModel>;
   Query: ResolverTypeWrapper<unknown>;
@@ -145,12 +146,20 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
   ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
   Portfolio: PortfolioModel;
   Position: PositionModel;
   Query: unknown;
   String: Scalars['String']['output'];
   Token: { readonly id: string };
 };
+
+export type RateLimitDirectiveArgs = {
+  max: Scalars['Int']['input'];
+  window: Scalars['String']['input'];
+};
+
+export type RateLimitDirectiveResolver<Result, Parent, ContextType = PortfolioContext, Args = RateLimitDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type RequiresScopesDirectiveArgs = {
   scopes: Array<Array<Scalars['String']['input']>>;
@@ -206,6 +215,7 @@ export type Resolvers<ContextType = PortfolioContext> = {
 };
 
 export type DirectiveResolvers<ContextType = PortfolioContext> = {
+  rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   signed?: SignedDirectiveResolver<any, any, ContextType>;
 };

@@ -132,6 +132,13 @@ export type ResolversParentTypes = {
   Token: { readonly id: string };
 };
 
+export type RateLimitDirectiveArgs = {
+  max: Scalars['Int']['input'];
+  window: Scalars['String']['input'];
+};
+
+export type RateLimitDirectiveResolver<Result, Parent, ContextType = SignalsContext, Args = RateLimitDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type RequiresScopesDirectiveArgs = {
   scopes: Array<Array<Scalars['String']['input']>>;
 };
@@ -170,6 +177,7 @@ export type Resolvers<ContextType = SignalsContext> = {
 };
 
 export type DirectiveResolvers<ContextType = SignalsContext> = {
+  rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   signed?: SignedDirectiveResolver<any, any, ContextType>;
 };

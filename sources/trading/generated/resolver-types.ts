@@ -194,6 +194,13 @@ export type ResolversParentTypes = {
   Token: { readonly id: string };
 };
 
+export type RateLimitDirectiveArgs = {
+  max: Scalars['Int']['input'];
+  window: Scalars['String']['input'];
+};
+
+export type RateLimitDirectiveResolver<Result, Parent, ContextType = TradingContext, Args = RateLimitDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type RequiresScopesDirectiveArgs = {
   scopes: Array<Array<Scalars['String']['input']>>;
 };
@@ -248,6 +255,7 @@ export type Resolvers<ContextType = TradingContext> = {
 };
 
 export type DirectiveResolvers<ContextType = TradingContext> = {
+  rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   signed?: SignedDirectiveResolver<any, any, ContextType>;
 };

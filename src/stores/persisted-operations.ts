@@ -1,0 +1,81 @@
+/**
+ * Automatic persisted queries: sha256 hash → document text, shared by every instance through Redis
+ * (a client registers a query on one instance and sends only its hash to the next), in memory
+ * otherwise. Entries expire, so what anyone can register is bounded in time and size.
+ */
+import type { Redis } from 'ioredis';
+
+/** Registered documents by their sha256 (hex). */
+export interface PersistedOperationStore {
+  /** The document registered under the hash, null when unknown or expired. Throws when unreachable. */
+  get(hash: string): Promise<string | null>;
+  /** Registers (or refreshes) a document under its hash for `ttlSeconds`. Throws when unreachable. */
+  set(hash: string, document: string, ttlSeconds: number): Promise<void>;
+}
+
+/**
+ * A bounded map with expiry, least recently used out first (a Map keeps insertion order and every
+ * hit re-inserts its entry); a hit does not extend the expiry, as in Redis.
+ * @param maxEntries oldest entries are dropped beyond it (default 10 000: a few MiB of documents)
+ */
+export function createMemoryPersistedOperationStore(
+  maxEntries = 10_000,
+  now: () => number = Date.now,
+): PersistedOperationStore {
+  const entries = new Map<string, { document: string; expiresAt: number }>();
+  return {
+    async get(hash) {
+      const entry = entries.get(hash);
+      if (!entry) return null;
+      entries.delete(hash);
+      if (entry.expiresAt <= now()) return null;
+      entries.set(hash, entry);
+      return entry.document;
+    },
+    async set(hash, document, ttlSeconds) {
+      entries.delete(hash);
+      entries.set(hash, { document, expiresAt: now() + ttlSeconds * 1000 });
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    },
+  };
+}
+
+export interface RedisPersistedOperationStoreOptions {
+  redis: Redis;
+  /**
+   * Namespace of every key, e.g. `switchyard:prod:`. Required: deployments with other schemas must
+   * not serve each other's documents.
+   */
+  prefix: string;
+}
+
+/** `<prefix>apq:<hash>` strings with an expiry set at registration (re-registering refreshes it). */
+export function createRedisPersistedOperationStore({
+  redis,
+  prefix,
+}: RedisPersistedOperationStoreOptions): PersistedOperationStore {
+  const key = (hash: string) => `${prefix}apq:${hash}`;
+  return {
+    async get(hash) {
+      // A hit does not extend the entry (no write per read): once it expires, the client's next
+      // hash-only request is answered PersistedQueryNotFound and the client registers it again.
+      return redis.get(key(hash));
+    },
+    async set(hash, document, ttlSeconds) {
+      await redis.set(key(hash), document, 'EX', ttlSeconds);
+    },
+  };
+}
+
+/** Redis when the process has one (every instance shares registrations), memory otherwise. */
+export function createPersistedOperationStore({
+  redis,
+  prefix,
+}: {
+  redis: Redis | undefined;
+  prefix: string;
+}): PersistedOperationStore {
+  return redis
+    ? createRedisPersistedOperationStore({ redis, prefix })
+    : createMemoryPersistedOperationStore();
+}

@@ -1,0 +1,137 @@
+/**
+ * Response-cache stores for @envelop/response-cache, with two additions the stock ones lack:
+ * every key under a prefix (no bare typename keys, no KEYS scans), and an index per session so a
+ * principal's cached responses can be dropped at once after it trades. Response ids look like
+ * `<session or "public">|<hash>` (see buildResponseCacheKey in use-response-cache.ts).
+ * The Redis store fails soft: an unreachable Redis is a miss, never an error.
+ */
+import type { Cache, CacheEntityRecord } from '@envelop/response-cache';
+import type { ExecutionResult } from 'graphql';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export interface ResponseCacheStore extends Cache {
+  /** Drops every cached response of one session (a principal). */
+  invalidateSession(sessionId: string): Promise<void>;
+}
+
+const sessionOf = (responseId: string) => responseId.slice(0, responseId.indexOf('|'));
+const entityKeys = (entities: Iterable<CacheEntityRecord>) =>
+  [...entities].flatMap(({ typename, id }) => (id == null ? [typename] : [typename, `${typename}:${id}`]));
+
+/** An in-process LRU-ish store (oldest entry evicted past `maxEntries`). */
+export function createMemoryResponseCache({ maxEntries = 10_000, now = Date.now } = {}): ResponseCacheStore {
+  const responses = new Map<string, { result: ExecutionResult; expiresAt: number; keys: string[] }>();
+  const index = new Map<string, Set<string>>();
+  const drop = (responseId: string) => {
+    const entry = responses.get(responseId);
+    if (!entry) return;
+    responses.delete(responseId);
+    for (const key of entry.keys) index.get(key)?.delete(responseId);
+  };
+  const dropIndexed = (key: string) => {
+    for (const responseId of index.get(key) ?? []) drop(responseId);
+    index.delete(key);
+  };
+  return {
+    set(responseId, result, entities, ttl) {
+      drop(responseId);
+      const keys = [...entityKeys(entities), `session:${sessionOf(responseId)}`];
+      responses.set(responseId, { result, expiresAt: now() + ttl, keys });
+      for (const key of keys) {
+        let ids = index.get(key);
+        if (!ids) index.set(key, (ids = new Set()));
+        ids.add(responseId);
+      }
+      if (responses.size > maxEntries) drop(responses.keys().next().value as string);
+    },
+    get(responseId) {
+      const entry = responses.get(responseId);
+      if (!entry) return undefined;
+      if (entry.expiresAt <= now()) {
+        drop(responseId);
+        return undefined;
+      }
+      return entry.result;
+    },
+    invalidate(entities) {
+      for (const key of entityKeys(entities)) dropIndexed(key);
+    },
+    async invalidateSession(sessionId) {
+      dropIndexed(`session:${sessionId}`);
+    },
+  };
+}
+
+export interface RedisResponseCacheOptions {
+  redis: Redis;
+  /** Namespace of every key, e.g. `switchyard:` (required: caches of two deployments must not mix). */
+  prefix: string;
+  logger: Logger;
+  /** Told when Redis failed and the cache was bypassed (metrics). */
+  onError?: () => void;
+}
+
+export function createRedisResponseCache({
+  redis,
+  prefix,
+  logger,
+  onError,
+}: RedisResponseCacheOptions): ResponseCacheStore {
+  const responseKey = (id: string) => `${prefix}rc:r:${id}`;
+  const indexKey = (key: string) => `${prefix}rc:i:${key}`;
+  const soft = async <T>(what: string, run: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      onError?.();
+      logger.warn({ err, what }, 'response cache bypassed: Redis unreachable');
+      return fallback;
+    }
+  };
+  async function dropIndexed(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.smembers(indexKey(key));
+    const members = (await pipeline.exec()) ?? [];
+    const ids = new Set(members.flatMap(([, value]) => (value as string[] | null) ?? []));
+    const removal = redis.pipeline();
+    for (const id of ids) removal.del(responseKey(id));
+    for (const key of keys) removal.del(indexKey(key));
+    await removal.exec();
+  }
+  return {
+    set(responseId, result, entities, ttl) {
+      return soft(
+        'set',
+        async () => {
+          const pipeline = redis.pipeline();
+          pipeline.set(responseKey(responseId), JSON.stringify(result), 'PX', Math.max(1, Math.round(ttl)));
+          for (const key of [...entityKeys(entities), `session:${sessionOf(responseId)}`]) {
+            pipeline.sadd(indexKey(key), responseId);
+            // Index sets outlive their responses by a margin; stale members only cost a DEL of nothing.
+            pipeline.pexpire(indexKey(key), Math.max(60_000, Math.round(ttl) * 2));
+          }
+          await pipeline.exec();
+        },
+        undefined,
+      );
+    },
+    get(responseId) {
+      return soft(
+        'get',
+        async () => {
+          const raw = await redis.get(responseKey(responseId));
+          return raw ? (JSON.parse(raw) as ExecutionResult) : undefined;
+        },
+        undefined,
+      );
+    },
+    invalidate(entities) {
+      return soft('invalidate', () => dropIndexed(entityKeys(entities)), undefined);
+    },
+    invalidateSession(sessionId) {
+      return soft('invalidate session', () => dropIndexed([`session:${sessionId}`]), undefined);
+    },
+  };
+}
