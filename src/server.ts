@@ -31,6 +31,7 @@ import { type ReadinessCheck, useReadiness } from './plugins/use-readiness.js';
 import { useRequestId } from './plugins/use-request-id.js';
 import { useRequestTelemetry } from './plugins/use-request-telemetry.js';
 import { useGatewayResponseCache } from './plugins/use-response-cache.js';
+import { useSchemaDisclosure } from './plugins/use-schema-disclosure.js';
 import { useSignedMutations } from './plugins/use-signed-mutations.js';
 import { useTracing } from './plugins/use-tracing.js';
 import {
@@ -147,11 +148,10 @@ export function createGateway({
       useCsrfPrevention(),
       keyDeprecation.plugin,
       // Before the signature check: a refused operation consumes no nonce and runs no crypto.
-      useQueryProtection({
-        schema,
-        exposeLimits: !config.production,
-        hideSuggestions: config.production,
+      useQueryProtection({ schema, exposeLimits: !config.production, estimator: costs }),
+      useSchemaDisclosure({
         introspectionScope: config.production ? 'schema:introspect' : null,
+        hideSuggestions: config.production,
       }),
       usePersistedOperations({
         mode: config.persistedOperations,

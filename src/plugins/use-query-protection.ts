@@ -4,21 +4,23 @@
  * call). Depth, aliases, directives and tokens are graphql-armor's plugins (their verdicts are cached
  * with the parsed and validated document); cost is src/gateway/operation-cost.ts, which weighs
  * lists by their size arguments and so needs the variables: it is checked when execution starts.
- *
- * Production hardening, also here: limits stated without numbers, "Did you mean …?" suggestions
- * removed from errors (they reveal the schema), and introspection only for principals with a scope.
- * The principal is known once the context is built, so the introspection gate sits in onExecute.
+ * In production refusals name the limit without its value (`exposeLimits: false`); what else
+ * production hides (suggestions, introspection) is use-schema-disclosure.ts.
  */
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
-import { BREAK, type DocumentNode, GraphQLError, type GraphQLSchema, visit } from 'graphql';
+import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type ErrorDetails, gatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
-import { createOperationCostEstimator, type OperationCostOptions } from '../gateway/operation-cost.js';
+import {
+  createOperationCostEstimator,
+  type OperationCostEstimator,
+  type OperationCostOptions,
+} from '../gateway/operation-cost.js';
 
 export interface QueryProtectionPluginOptions {
   schema: GraphQLSchema;
@@ -47,16 +49,14 @@ export interface QueryProtectionPluginOptions {
   maxCost?: number;
   /** The cost model. @default operation-cost.ts's defaults */
   cost?: OperationCostOptions;
+  /**
+   * The estimator, to share its per-document plans with another user of the costs (a cost budget);
+   * `cost` is then ignored.
+   * @default one built from `cost`
+   */
+  estimator?: OperationCostEstimator;
   /** Refusals state the limit and the value found. Production: false. @default true */
   exposeLimits?: boolean;
-  /** Removes "Did you mean …?" from every error message. Production: true. @default false */
-  hideSuggestions?: boolean;
-  /**
-   * Scope a principal needs to run introspection (`__schema`, `__type`); null leaves it open.
-   * Production: `schema:introspect`.
-   * @default null
-   */
-  introspectionScope?: string | null;
 }
 
 type Limit = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
@@ -70,37 +70,8 @@ const HIDDEN: Record<Limit, string> = {
   cost: 'The operation asks for too much data at once: request fewer items or fewer nested lists.',
 };
 
-const SUGGESTION = / ?Did you mean [^?]*\?/g;
-
 function tooComplex(limit: Limit, message: string, details: ErrorDetails = {}): GraphQLError {
   return gatewayError('QUERY_TOO_COMPLEX', message, { limit, ...details }, { http: true });
-}
-
-/** Whether a document selects `__schema` or `__type` anywhere (fragments on Query included). */
-function selectsIntrospection(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Field(node) {
-      if (node.name.value === '__schema' || node.name.value === '__type') {
-        found = true;
-        return BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found;
-}
-
-function withoutSuggestions(error: GraphQLError): GraphQLError {
-  if (!error.message.includes('Did you mean')) return error;
-  return new GraphQLError(error.message.replace(SUGGESTION, ''), {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: error.extensions,
-  });
 }
 
 export function useQueryProtection({
@@ -111,17 +82,14 @@ export function useQueryProtection({
   maxTokens = 1000,
   maxCost = 5000,
   cost: costOptions = {},
+  estimator = createOperationCostEstimator(schema, costOptions),
   exposeLimits = true,
-  hideSuggestions = false,
-  introspectionScope = null,
 }: QueryProtectionPluginOptions): Plugin<GatewayContext> {
   for (const [name, value] of Object.entries({ maxDepth, maxAliases, maxDirectives, maxTokens, maxCost })) {
     if (!Number.isInteger(value) || value < 1) {
       throw new Error(`useQueryProtection: ${name} must be a positive integer (got ${value})`);
     }
   }
-  const estimator = createOperationCostEstimator(schema, costOptions);
-  const introspects = new WeakMap<DocumentNode, boolean>();
 
   // graphql-armor reports a refusal as a "Syntax Error" GraphQLError; it is replaced by the catalogue's.
   const armor = (limit: Limit, max: number) => {
@@ -162,45 +130,7 @@ export function useQueryProtection({
             ),
           ],
         });
-        return;
       }
-      if (introspectionScope === null) return;
-      let introspection = introspects.get(args.document);
-      if (introspection === undefined) {
-        introspection = selectsIntrospection(args.document);
-        introspects.set(args.document, introspection);
-      }
-      if (!introspection) return;
-      const { principal } = args.contextValue;
-      if (principal?.scopes.has(introspectionScope)) return;
-      setResultAndStopExecution({
-        errors: [
-          principal
-            ? gatewayError(
-                'FORBIDDEN',
-                `Introspection is disabled here: it needs the ${introspectionScope} scope.`,
-                { scope: introspectionScope },
-                { http: true },
-              )
-            : gatewayError(
-                'UNAUTHENTICATED',
-                `Introspection is disabled here: sign in with a key or token that has the ${introspectionScope} scope.`,
-                { scope: introspectionScope },
-                { http: true },
-              ),
-        ],
-      });
-    },
-    onExecutionResult({ result, setResult }) {
-      if (!hideSuggestions || !result || Array.isArray(result) || !('errors' in result) || !result.errors)
-        return;
-      if (!result.errors.some((error) => error.message.includes('Did you mean'))) return;
-      setResult({
-        ...result,
-        errors: result.errors.map((error) =>
-          error instanceof GraphQLError ? withoutSuggestions(error) : error,
-        ),
-      });
     },
   };
 }

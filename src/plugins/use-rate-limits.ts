@@ -136,7 +136,11 @@ export function useRateLimits({
             definitions: [operation, ...document.definitions.filter((d) => d.kind === 'FragmentDefinition')],
           } as DocumentNode,
           visitWithTypeInfo(typeInfo, {
-            OperationDefinition: { enter: () => void (depth = 0) },
+            OperationDefinition: {
+              enter() {
+                depth = 0;
+              },
+            },
             Field: {
               enter() {
                 const parent = typeInfo.getParentType();

@@ -39,8 +39,8 @@ export function createMemoryResponseCache({ maxEntries = 10_000, now = Date.now 
       const keys = [...entityKeys(entities), `session:${sessionOf(responseId)}`];
       responses.set(responseId, { result, expiresAt: now() + ttl, keys });
       for (const key of keys) {
-        let ids = index.get(key);
-        if (!ids) index.set(key, (ids = new Set()));
+        const ids = index.get(key) ?? new Set<string>();
+        index.set(key, ids);
         ids.add(responseId);
       }
       if (responses.size > maxEntries) drop(responses.keys().next().value as string);

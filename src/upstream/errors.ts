@@ -17,13 +17,16 @@ export class UpstreamError extends Error {
     readonly code: UpstreamErrorCode,
     readonly source: string,
     readonly detail: string,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; retryAfterMs?: number | undefined },
   ) {
     super(`${source}: ${detail}`, options);
     this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
   }
   /** The upstream's own status: HTTP status code or gRPC status code, when it answered. */
   readonly status: number | undefined;
+  /** How long the upstream asked us to wait before trying again (`Retry-After` of a 503/429), in ms. */
+  readonly retryAfterMs: number | undefined;
 }
 
 /** Whether an error is an UpstreamError (matched on shape, not instanceof). */

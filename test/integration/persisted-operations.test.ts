@@ -10,14 +10,14 @@ const codeOf = (reply: GraphQLReply) => reply.body.errors?.[0]?.extensions?.code
 const persisted = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
 
 /** POSTs any body as user-1 (APQ requests carry `extensions`, which gateway.graphql does not send). */
-async function post(gateway: TestGateway, body: Record<string, unknown>): Promise<GraphQLReply> {
+async function post(
+  gateway: TestGateway,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = gateway.as('user-1'),
+): Promise<GraphQLReply> {
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-      ...gateway.as('user-1'),
-    },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
     body: JSON.stringify(body),
   });
   return {
@@ -209,5 +209,32 @@ describe('automatic persisted queries across instances sharing Redis', () => {
     const reply = await post(second, { extensions: persisted(hash) });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ data: { token: { symbol: 'BTC' } } });
+  });
+});
+
+describe('automatic persisted queries with Redis down', () => {
+  let redis: TestRedis | null;
+  let gateway: TestGateway | undefined;
+  beforeAll(async () => {
+    redis = await useTestRedis({ private: true });
+    if (!redis) return;
+    gateway = await startTestGateway({ env: { REDIS_URL: redis.url } });
+    await redis.stop();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('misses every hash and still serves the query sent with one: slower, never refused', async (context) => {
+    if (!gateway) return context.skip('no redis-server to stop (see test/helpers/redis.ts)');
+    const query = uniqueQuery();
+    const hash = sha256(query);
+    // Anonymous: API keys cannot be checked without their store either.
+    const missed = await post(gateway, { extensions: persisted(hash) }, {});
+    expect(missed.status).toBe(400);
+    expect(missed.body.errors?.[0]?.message).toBe('PersistedQueryNotFound');
+    const sent = await post(gateway, { query, extensions: persisted(hash) }, {});
+    expect(sent.status).toBe(200);
+    expect(sent.body).toEqual({ data: { token: { symbol: 'BTC' } } });
   });
 });

@@ -93,6 +93,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads PERSISTED_OPERATIONS, automatic unless required, and names it when wrong', () => {
+    expect(loadConfig({}, false).persistedOperations).toBe('automatic');
+    expect(loadConfig({ PERSISTED_OPERATIONS: 'required' }, false).persistedOperations).toBe('required');
+    expect(() => loadConfig({ PERSISTED_OPERATIONS: 'strict' }, false)).toThrow(
+      /PERSISTED_OPERATIONS: must be automatic .* or required .*\(got "strict"\)/,
+    );
+  });
+
   it('reads TRUST_PROXY as a number of trusted proxies', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }, false).trustedProxyHops).toBe(1);
     expect(loadConfig({ TRUST_PROXY: '2' }, false).trustedProxyHops).toBe(2);
