@@ -22,6 +22,7 @@ import {
 } from '../sources/trading/messages.js';
 import { createGrpcUpstream, loadProto, serviceConstructor } from '../src/upstream/grpc.js';
 import { createHttpUpstream } from '../src/upstream/http.js';
+import { noResilience } from '../src/upstream/resilience.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,20 +36,22 @@ const { values } = parseArgs({
 if (!values.market || !values.signals || !values.portfolio || !values.trading)
   throw new Error('--market, --signals, --portfolio and --trading are required');
 
-const market = createHttpUpstream({ name: 'market', url: values.market });
-const signals = createHttpUpstream({ name: 'signals', url: values.signals });
+// A hand-written aggregator: each call sent once, as it is (no retries, breaker or deduplication).
+const market = createHttpUpstream({ name: 'market', url: values.market, resilience: noResilience });
+const signals = createHttpUpstream({ name: 'signals', url: values.signals, resilience: noResilience });
 const protoPath = fileURLToPath(new URL('../sources/portfolio/portfolio.proto', import.meta.url));
 const portfolio = createGrpcUpstream(
   serviceConstructor(loadProto(protoPath), 'switchyard.portfolio.v1.PortfolioService'),
   {
     name: 'portfolio',
     address: values.portfolio,
+    resilience: noResilience,
   },
 );
 const tradingProto = fileURLToPath(new URL('../sources/trading/trading.proto', import.meta.url));
 const trading = createGrpcUpstream(
   serviceConstructor(loadProto(tradingProto), 'switchyard.trading.v1.TradingService'),
-  { name: 'trading', address: values.trading },
+  { name: 'trading', address: values.trading, resilience: noResilience },
 );
 
 interface PortfolioReply {

@@ -40,6 +40,8 @@ export interface Config {
   rateLimitPlans: Record<string, number>;
   /** Whether query answers are cached (RESPONSE_CACHE, default on). */
   responseCache: boolean;
+  /** Whether concurrent identical upstream reads share one call (UPSTREAM_DEDUP, default on). */
+  upstreamDedup: boolean;
   /**
    * Persisted operations: `automatic` (APQ for every client, ad-hoc operations allowed) or
    * `required` (only the operations of schema/operations run, by hash or exact text).
@@ -170,6 +172,7 @@ const envSchema = z.object({
     })
     .default('automatic'),
   RESPONSE_CACHE: booleanFlag.optional(),
+  UPSTREAM_DEDUP: booleanFlag.optional(),
   SIGNATURE_MAX_AGE_SECONDS: z.coerce
     .number({ error: 'must be a number of seconds' })
     .int()
@@ -286,6 +289,7 @@ export function loadConfig(
     signatureMaxAgeSeconds: e.SIGNATURE_MAX_AGE_SECONDS,
     rateLimitPlans: e.RATE_LIMIT_PLANS ?? { free: 1, pro: 10, enterprise: 100 },
     responseCache: e.RESPONSE_CACHE ?? true,
+    upstreamDedup: e.UPSTREAM_DEDUP ?? true,
     persistedOperations: e.PERSISTED_OPERATIONS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     shutdownDelayMs: e.SHUTDOWN_DELAY,

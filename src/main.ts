@@ -58,6 +58,7 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
     targets,
     config.upstreamTimeoutMs,
     createUpstreamTelemetry({ metrics, tracer: tracing?.tracer }),
+    { dedup: config.upstreamDedup },
   );
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger, metrics) : undefined;
 
@@ -76,7 +77,15 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
     responseCache: !config.responseCache
       ? undefined
       : redis
-        ? createRedisResponseCache({ redis, prefix: config.redisKeyPrefix, logger })
+        ? createRedisResponseCache({
+            redis,
+            prefix: config.redisKeyPrefix,
+            logger,
+            onError: () => {
+              metrics.responseCache.inc({ result: 'bypass' });
+              metrics.redisErrors.inc({ kind: 'command' });
+            },
+          })
         : createMemoryResponseCache(),
     rateLimitStore: redis
       ? createRedisRateLimitStore({ redis, prefix: config.redisKeyPrefix })

@@ -18,6 +18,7 @@ import type { ConnectedSources } from './gateway/registry.js';
 import { buildGatewaySchema } from './gateway/schema.js';
 import { keysSchemaPart } from './keys/index.js';
 import type { KeyService } from './keys/service.js';
+import type { ApiKeyRecord } from './keys/types.js';
 import { useAccessLog } from './plugins/use-access-log.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCsrfPrevention } from './plugins/use-csrf-prevention.js';
@@ -41,6 +42,7 @@ import {
 import { createMemoryRateLimitStore, type RateLimitStore } from './stores/rate-limit.js';
 import type { ResponseCacheStore } from './stores/response-cache.js';
 import type { NonceStore } from './stores/types.js';
+import { createLabelLimiter } from './telemetry/labels.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
 import { createYogaLogger } from './telemetry/yoga-logger.js';
 
@@ -108,6 +110,8 @@ export function createGateway({
     ...Object.values(sources).map((connected) => connected.source),
     keysSchemaPart,
   ]);
+  // Client ids label a few metric families: bounded, like every label taken from requests.
+  const clientLabel = createLabelLimiter(500);
   const costs = createOperationCostEstimator(schema);
   const keyDeprecation = createKeyDeprecationTracker();
   const sourceChecks = Object.fromEntries(
@@ -123,6 +127,28 @@ export function createGateway({
       keys,
       authenticate,
       onDeprecatedKey: keyDeprecation.mark,
+      onAuthenticated: (principal, inGrace) => {
+        if (principal.via !== 'api-key') return;
+        metrics.apiKeyRequests.inc({
+          client: clientLabel(principal.clientId),
+          version: String(principal.keyVersion),
+          state: inGrace ? 'grace' : 'active',
+        });
+      },
+      onAuthRefused: (error) => {
+        const code = String(
+          (error as { extensions?: { code?: string } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR',
+        );
+        const key = (error as { refusedKey?: ApiKeyRecord }).refusedKey;
+        metrics.authFailures.inc({ code, client: key ? clientLabel(key.clientId) : 'unknown' });
+        if (key?.supersededBy && code === 'KEY_EXPIRED') {
+          metrics.apiKeyRequests.inc({
+            client: clientLabel(key.clientId),
+            version: String(key.version),
+            state: 'expired',
+          });
+        }
+      },
     }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
@@ -164,6 +190,8 @@ export function createGateway({
         keys,
         nonces,
         maxAgeSeconds: config.signatureMaxAgeSeconds,
+        onRefused: (code, clientId) =>
+          metrics.signatureFailures.inc({ code, client: clientId ? clientLabel(clientId) : 'unknown' }),
         trustedProxyHops: config.trustedProxyHops,
       }),
       useRateLimits({
@@ -172,11 +200,18 @@ export function createGateway({
         fallback: createMemoryRateLimitStore(),
         logger,
         plans: config.rateLimitPlans,
+        onRefused: (field) => metrics.rateLimitRefusals.inc({ field }),
+        onFallback: () => metrics.redisErrors.inc({ kind: 'command' }),
         operationCost: (document, variables, operationName) => costs.cost(document, variables, operationName),
       }),
       // The compiled executor must be in place before the response cache wraps it.
       useGraphQlJit(),
-      ...(responseCache ? useGatewayResponseCache({ cache: responseCache }) : []),
+      ...(responseCache
+        ? useGatewayResponseCache({
+            cache: responseCache,
+            onLookup: (hit) => metrics.responseCache.inc({ result: hit ? 'hit' : 'miss' }),
+          })
+        : []),
       useReadiness({ checks: { ...sourceChecks, ...readinessChecks }, isDraining }),
     ],
   });

@@ -27,7 +27,15 @@ export interface SandboxStats {
   byRoute: Record<string, number>;
   /** The last `traceparent` header or metadata received, for trace-propagation tests. */
   lastTraceparent: string | null;
+  /**
+   * The most recent requests (up to `MAX_ARRIVALS`), oldest first, with their arrival time in epoch
+   * ms: for tests of the spacing of retries (backoff, Retry-After).
+   */
+  arrivals: { route: string; at: number }[];
 }
+
+/** Arrivals kept in `SandboxStats.arrivals`. */
+export const MAX_ARRIVALS = 100;
 
 /** The fault and counter state of one sandbox instance. */
 export interface SandboxControl {
@@ -45,7 +53,7 @@ export type FaultDecision = 'serve' | 'error' | 'reset' | 'hang' | 'garbage';
 /** Creates the fault/counter state; `random` is injectable so error rates are reproducible. */
 export function createSandboxControl(random: () => number = Math.random): SandboxControl {
   const faults: FaultSettings = { ...defaultFaultSettings };
-  const stats: SandboxStats = { total: 0, byRoute: {}, lastTraceparent: null };
+  const stats: SandboxStats = { total: 0, byRoute: {}, lastTraceparent: null, arrivals: [] };
   return {
     faults,
     stats,
@@ -64,10 +72,13 @@ export function createSandboxControl(random: () => number = Math.random): Sandbo
       stats.total = 0;
       stats.byRoute = {};
       stats.lastTraceparent = null;
+      stats.arrivals = [];
     },
     async admit(route, traceparent) {
       stats.total++;
       stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
+      stats.arrivals.push({ route, at: Date.now() });
+      if (stats.arrivals.length > MAX_ARRIVALS) stats.arrivals.shift();
       if (traceparent) stats.lastTraceparent = traceparent;
       if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs).unref());
       if (faults.outage !== 'off') return faults.outage;

@@ -8,7 +8,7 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { authorizeAccount } from '../../sources/portfolio/index.js';
 import type { Authenticator } from '../auth/authenticate.js';
-import type { PrincipalContext } from '../auth/principal.js';
+import type { Principal, PrincipalContext } from '../auth/principal.js';
 import type { KeyService } from '../keys/service.js';
 import { requestIdOf } from '../plugins/use-request-id.js';
 import { requestTelemetryOf } from '../telemetry/request-telemetry.js';
@@ -32,6 +32,10 @@ export interface ContextFactoryOptions {
   logger: Logger;
   keys: KeyService;
   authenticate: Authenticator;
+  /** Told about every authenticated request (metrics: requests per key version). */
+  onAuthenticated?: (principal: Principal, inGrace: boolean) => void;
+  /** Told about every refused credential, with the error answered (metrics). */
+  onAuthRefused?: (error: unknown) => void;
   /** Told about requests made with a key in its grace window. */
   onDeprecatedKey: (request: Request, deprecation: { sunsetAt: string; replacedBy: string }) => void;
 }
@@ -43,17 +47,23 @@ export function createContextFactory({
   keys,
   authenticate,
   onDeprecatedKey,
+  onAuthenticated,
+  onAuthRefused,
 }: ContextFactoryOptions) {
   return async ({
     request,
     req,
   }: YogaInitialContext & { req?: IncomingMessage }): Promise<GatewayContext> => {
     const requestId = requestIdOf(request);
-    const { principal, clientIp, deprecation } = await authenticate(
-      request,
-      req?.socket.remoteAddress,
-      requestId,
-    );
+    let authentication: Awaited<ReturnType<Authenticator>>;
+    try {
+      authentication = await authenticate(request, req?.socket.remoteAddress, requestId);
+    } catch (err) {
+      onAuthRefused?.(err);
+      throw err;
+    }
+    const { principal, clientIp, deprecation } = authentication;
+    if (principal) onAuthenticated?.(principal, deprecation !== null);
     if (deprecation) onDeprecatedKey(request, deprecation);
     const log = logger.child(
       principal ? { requestId, clientId: principal.clientId, keyId: principal.keyId } : { requestId },

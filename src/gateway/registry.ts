@@ -16,6 +16,7 @@ import { createTradingSource, tradingDefinition, tradingService } from '../../so
 import { createGrpcUpstream, type GrpcUpstream } from '../upstream/grpc.js';
 import { createHttpUpstream, type HttpUpstream } from '../upstream/http.js';
 import type { UpstreamObserver } from '../upstream/observer.js';
+import type { ResilienceOptions } from '../upstream/resilience.js';
 import type { Source, SourceDefinition } from './source.js';
 
 /** A source bound to its live upstream connection. */
@@ -31,7 +32,12 @@ interface RegistryEntry<S extends Source> {
   /** SDL and resolvers without a connection: what schema:print and schema:check compose. */
   readonly definition: SourceDefinition;
   /** `observer` receives every call of the upstream (metrics, tracing). */
-  connect(target: string, timeoutMs: number, observer?: UpstreamObserver): ConnectedSource<S>;
+  connect(
+    target: string,
+    timeoutMs: number,
+    observer?: UpstreamObserver,
+    resilience?: ResilienceOptions,
+  ): ConnectedSource<S>;
   /** Loaded lazily: production never imports sandbox code. */
   loadSandbox(): Promise<StartSandbox>;
 }
@@ -45,8 +51,8 @@ function http<S extends Source>(
   return {
     transport: 'http',
     definition,
-    connect(target, timeoutMs, observer) {
-      const upstream = createHttpUpstream({ name, url: target, timeoutMs, observer });
+    connect(target, timeoutMs, observer, resilience) {
+      const upstream = createHttpUpstream({ name, url: target, timeoutMs, observer, resilience });
       return { source: create(upstream), close: () => upstream.close() };
     },
     loadSandbox,
@@ -63,12 +69,13 @@ function grpc<S extends Source>(
   return {
     transport: 'grpc',
     definition,
-    connect(target, timeoutMs, observer) {
+    connect(target, timeoutMs, observer, resilience) {
       const upstream = createGrpcUpstream(service, {
         name,
         address: target,
         deadlineMs: timeoutMs,
         observer,
+        resilience,
       });
       return { source: create(upstream), close: async () => upstream.close() };
     },
@@ -125,10 +132,11 @@ export function connectSources(
   targets: Record<SourceName, string>,
   timeoutMs: number,
   observer?: UpstreamObserver,
+  resilience?: ResilienceOptions,
 ): ConnectedSources {
   const connected = sourceNames.map((name) => [
     name,
-    sourceRegistry[name].connect(targets[name], timeoutMs, observer),
+    sourceRegistry[name].connect(targets[name], timeoutMs, observer, resilience),
   ]);
   return Object.fromEntries(connected) as ConnectedSources;
 }

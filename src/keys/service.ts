@@ -131,9 +131,17 @@ export function createKeyService({
     }
   }
 
-  function refuse(code: ErrorCode, message: string, event?: Omit<AuditEvent, 'at' | 'type' | 'code'>): never {
+  function refuse(
+    code: ErrorCode,
+    message: string,
+    event?: Omit<AuditEvent, 'at' | 'type' | 'code'>,
+    key?: ApiKeyRecord,
+  ): never {
     if (event) void record({ ...event, type: 'key.refused', code });
-    throw gatewayError(code, message, undefined, { http: true });
+    const error = gatewayError(code, message, undefined, { http: true });
+    // For metrics only (never serialised): which client's key, which version, was it rotated.
+    if (key) Object.defineProperty(error, 'refusedKey', { value: key, enumerable: false });
+    throw error;
   }
 
   async function lookup(keyId: string): Promise<CachedRecord | null> {
@@ -371,7 +379,7 @@ export function createKeyService({
       const r = entry.record;
       const at = now();
       const audited = { ...base, clientId: r.clientId };
-      if (r.revokedAt) refuse('KEY_REVOKED', 'This API key has been revoked.', audited);
+      if (r.revokedAt) refuse('KEY_REVOKED', 'This API key has been revoked.', audited, r);
       if (r.expiresAt && Date.parse(r.expiresAt) <= at) {
         refuse(
           'KEY_EXPIRED',
@@ -379,10 +387,11 @@ export function createKeyService({
             ? `This API key was rotated and its grace window ended: use key ${r.supersededBy}.`
             : 'This API key has expired.',
           audited,
+          r,
         );
       }
       if (entry.cidrs && !isAllowed(entry.cidrs, facts.ip))
-        refuse('IP_NOT_ALLOWED', 'This API key cannot be used from this address.', audited);
+        refuse('IP_NOT_ALLOWED', 'This API key cannot be used from this address.', audited, r);
 
       const inGrace = r.supersededBy !== null && r.sunsetAt !== null;
       const seen = usage.get(keyId);

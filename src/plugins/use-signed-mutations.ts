@@ -39,8 +39,8 @@ export interface SignedMutationsPluginOptions {
   futureSkewSeconds?: number;
   /** TRUST_PROXY hops, to rebuild authority and scheme as the client addressed them. @default 0 */
   trustedProxyHops?: number;
-  /** Told about every refusal (metrics). */
-  onRefused?: (code: SignatureCode) => void;
+  /** Told about every refusal, with the caller's client when known (metrics). */
+  onRefused?: (code: SignatureCode, clientId: string | undefined) => void;
   now?: () => number;
 }
 
@@ -205,7 +205,7 @@ export function useSignedMutations({
         await check(args.contextValue, operation);
       } catch (err) {
         if (err instanceof SignatureError) {
-          onRefused?.(err.code);
+          onRefused?.(err.code, args.contextValue.principal?.clientId);
           args.contextValue.log.info({ code: err.code, reason: err.message }, 'signature refused');
           setResultAndStopExecution({ errors: [toSignatureGraphQLError(err)] });
           return;

@@ -1,8 +1,9 @@
 /**
  * gRPC plumbing for gRPC sources: proto loading with one set of options, one channel per upstream
  * (built in main.ts and passed down), and unary calls with a deadline, the caller's AbortSignal and
- * status → catalogue mapping. Every call is reported to the injected observer (metrics, tracing),
- * which may add metadata such as `traceparent`.
+ * status → catalogue mapping, every call run through the source's resilience policies
+ * (resilience.ts: retries of reads, circuit breaker, bulkhead, deduplication). Every attempt is
+ * reported to the injected observer (metrics, tracing), which may add metadata such as `traceparent`.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -13,6 +14,7 @@ import {
   type UpstreamCallScope,
   type UpstreamObserver,
 } from './observer.js';
+import { createResilience, defaultTimeoutMs, isIdempotentRpc, type ResilienceOptions } from './resilience.js';
 
 /** proto-loader options every source and sandbox share, so both sides decode alike. */
 export const protoLoaderOptions: protoLoader.Options = {
@@ -45,10 +47,12 @@ export interface GrpcUpstreamOptions {
   name: string;
   /** `host:port` of the upstream. */
   address: string;
-  /** Deadline of each call, in ms. @default 2000 */
+  /** Deadline of each attempt, in ms. @default `defaultTimeoutMs` of resilience.ts (2000) */
   deadlineMs?: number;
   /** Receives every call (metrics, tracing). @default none: nothing is recorded */
   observer?: UpstreamObserver | undefined;
+  /** Retries, breaker, bulkhead, deduplication. @default the defaults of resilience.ts */
+  resilience?: ResilienceOptions | undefined;
 }
 
 /** Per-call options. */
@@ -64,6 +68,11 @@ export interface CallOptions {
 /** A gRPC upstream: unary calls by method name. */
 export interface GrpcUpstream {
   readonly name: string;
+  /**
+   * Calls `method`. Reads (resilience.ts `isIdempotentRpc`) may be retried, and concurrent reads
+   * with the same request share one call and one response: treat it as immutable. Anything else
+   * is sent exactly once.
+   */
   unary<Res>(method: string, request: object, options?: CallOptions): Promise<Res>;
   /** Resolves when the channel is connected, or rejects after `timeoutMs`. */
   waitForReady(timeoutMs: number): Promise<void>;
@@ -80,52 +89,75 @@ type UnaryMethod = (
 /** Creates the client (one HTTP/2 channel) for one gRPC upstream. */
 export function createGrpcUpstream(
   Service: grpc.ServiceClientConstructor,
-  { name, address, deadlineMs = 2000, observer }: GrpcUpstreamOptions,
+  { name, address, deadlineMs = defaultTimeoutMs, observer, resilience }: GrpcUpstreamOptions,
 ): GrpcUpstream {
   const serviceName = serviceNameOf(Service);
   const client = new Service(address, grpc.credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });
+  const policies = createResilience(name, resilience, observer);
+
+  /** One attempt of a unary call, reported to the observer. */
+  function attempt<Res>(
+    fn: UnaryMethod,
+    method: string,
+    request: object,
+    options: CallOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<Res> {
+    const metadata = new grpc.Metadata();
+    if (options.metadata)
+      for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+    let end: UpstreamCallEnd | undefined;
+    if (observer !== undefined) {
+      const carrier: Record<string, string> = {};
+      end = observer.startCall(
+        { source: name, transport: 'grpc', method: serviceName, operation: method, scope: options.scope },
+        carrier,
+      );
+      for (const [key, value] of Object.entries(carrier)) metadata.set(key, value);
+    }
+    const deadline = Date.now() + (options.deadlineMs ?? deadlineMs);
+    return new Promise<Res>((resolve, reject) => {
+      if (signal?.aborted) {
+        end?.('aborted', 'UPSTREAM_UNAVAILABLE');
+        reject(new UpstreamError('UPSTREAM_UNAVAILABLE', name, `${method} aborted by the client`));
+        return;
+      }
+      const onAbort = () => call.cancel();
+      const call = fn.call(client, request, metadata, { deadline }, (err, response) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err) {
+          const failure = statusError(name, method, err);
+          end?.(outcomeOf(failure.code, signal?.aborted === true), failure.code, err.code);
+          reject(failure);
+        } else {
+          end?.('ok', undefined, grpc.status.OK);
+          resolve(response as Res);
+        }
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   return {
     name,
     unary<Res>(method: string, request: object, options: CallOptions = {}): Promise<Res> {
       const fn = (client as unknown as Record<string, UnaryMethod>)[method];
       if (typeof fn !== 'function') return Promise.reject(new Error(`${name}: unknown RPC ${method}`));
-      const metadata = new grpc.Metadata();
-      if (options.metadata)
-        for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
-      let end: UpstreamCallEnd | undefined;
-      if (observer !== undefined) {
-        const carrier: Record<string, string> = {};
-        end = observer.startCall(
-          { source: name, transport: 'grpc', method: serviceName, operation: method, scope: options.scope },
-          carrier,
-        );
-        for (const [key, value] of Object.entries(carrier)) metadata.set(key, value);
-      }
-      const deadline = Date.now() + (options.deadlineMs ?? deadlineMs);
-      return new Promise<Res>((resolve, reject) => {
-        const signal = options.signal;
-        if (signal?.aborted) {
-          end?.('aborted', 'UPSTREAM_UNAVAILABLE');
-          reject(new UpstreamError('UPSTREAM_UNAVAILABLE', name, `${method} aborted by the client`));
-          return;
-        }
-        const onAbort = () => call.cancel();
-        const call = fn.call(client, request, metadata, { deadline }, (err, response) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (err) {
-            const failure = statusError(name, method, err);
-            end?.(outcomeOf(failure.code, signal?.aborted === true), failure.code, err.code);
-            reject(failure);
-          } else {
-            end?.('ok', undefined, grpc.status.OK);
-            resolve(response as Res);
-          }
-        });
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      const idempotent = isIdempotentRpc(method);
+      return policies.execute(
+        // Metadata is not part of the key (it carries the request id and trace context): a source
+        // that sends per-caller credentials upstream must turn deduplication off for its upstream.
+        {
+          operation: method,
+          idempotent,
+          key: idempotent && policies.dedup ? `${method} ${JSON.stringify(request)}` : undefined,
+        },
+        (signal) => attempt<Res>(fn, method, request, options, signal),
+        options.signal,
+      );
     },
     waitForReady(timeoutMs) {
       return new Promise((resolve, reject) => {

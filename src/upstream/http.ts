@@ -1,11 +1,19 @@
 /**
  * HTTP plumbing for REST sources: one keep-alive undici Pool per upstream (built in main.ts and
- * passed down), JSON GETs with a per-request timeout and the caller's AbortSignal. Every call is
- * reported to the injected observer (metrics, tracing), which may add headers such as `traceparent`.
+ * passed down), JSON GETs with a per-request timeout and the caller's AbortSignal, every call run
+ * through the source's resilience policies (resilience.ts: retries of GETs, circuit breaker,
+ * bulkhead, deduplication). Every attempt is reported to the injected observer (metrics, tracing),
+ * which may add headers such as `traceparent`.
  */
 import { Pool } from 'undici';
 import { UpstreamError } from './errors.js';
 import { outcomeOf, type UpstreamCallScope, type UpstreamObserver } from './observer.js';
+import {
+  createResilience,
+  defaultTimeoutMs,
+  isIdempotentHttp,
+  type ResilienceOptions,
+} from './resilience.js';
 
 /** Options of one REST upstream. */
 export interface HttpUpstreamOptions {
@@ -13,12 +21,17 @@ export interface HttpUpstreamOptions {
   name: string;
   /** Base URL, e.g. `http://127.0.0.1:7001`. Only its origin is used. */
   url: string;
-  /** Time allowed for the response headers and for the body, each, in ms. @default 2000 */
+  /**
+   * Time one attempt may take, from sending to the end of the body, in ms. @default
+   * `defaultTimeoutMs` of resilience.ts (2000)
+   */
   timeoutMs?: number;
   /** Maximum keep-alive connections to the upstream. @default 32 */
   connections?: number;
   /** Receives every call (metrics, tracing). @default none: nothing is recorded */
   observer?: UpstreamObserver | undefined;
+  /** Retries, breaker, bulkhead, deduplication. @default the defaults of resilience.ts */
+  resilience?: ResilienceOptions | undefined;
 }
 
 /** Per-call options of a REST call. */
@@ -34,9 +47,13 @@ export interface HttpCallOptions {
 /** A REST upstream: the part of undici a source client needs. */
 export interface HttpUpstream {
   readonly name: string;
-  /** GETs `path` (with its query string) and parses JSON; non-2xx and transport failures throw UpstreamError. */
+  /**
+   * GETs `path` (with its query string) and parses JSON; non-2xx and transport failures throw
+   * UpstreamError. Concurrent GETs of the same path share one request and one parsed value: treat
+   * it as immutable.
+   */
   getJson<T>(path: string, options?: HttpCallOptions): Promise<T>;
-  /** POSTs a JSON body; never retried. */
+  /** POSTs a JSON body; never retried, never shared. */
   postJson<T>(path: string, body: unknown, options?: HttpCallOptions): Promise<T>;
   close(): Promise<void>;
 }
@@ -45,11 +62,13 @@ export interface HttpUpstream {
 export function createHttpUpstream({
   name,
   url,
-  timeoutMs = 2000,
+  timeoutMs = defaultTimeoutMs,
   connections = 32,
   observer,
+  resilience,
 }: HttpUpstreamOptions): HttpUpstream {
   const origin = new URL(url).origin;
+  // undici's own timeouts stay as a backstop; the attempt's timer in `exchange` is the timeout.
   const pool = new Pool(origin, {
     connections,
     pipelining: 1,
@@ -58,35 +77,50 @@ export function createHttpUpstream({
     bodyTimeout: timeoutMs,
     connect: { timeout: timeoutMs },
   });
+  const policies = createResilience(name, resilience, observer);
 
-  async function send<T>(
+  function send<T>(
     method: 'GET' | 'POST',
     path: string,
     body: string | undefined,
     options: HttpCallOptions = {},
   ): Promise<T> {
+    const operation = options.route ?? pathOnly(path);
+    const idempotent = isIdempotentHttp(method);
+    // Headers are not part of the key (they carry the request id and trace context): a source that
+    // sends per-caller credentials upstream must turn deduplication off for its upstream.
+    return policies.execute(
+      { operation, idempotent, key: idempotent && policies.dedup ? `${method} ${path}` : undefined },
+      (signal) => attempt<T>(method, path, body, operation, options, signal),
+      options.signal,
+    );
+  }
+
+  /** One attempt, reported to the observer. */
+  async function attempt<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    operation: string,
+    options: HttpCallOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     let headers =
       body === undefined ? options.headers : { 'content-type': 'application/json', ...options.headers };
-    if (observer === undefined) return (await exchange<T>(method, path, body, headers, options.signal)).value;
+    if (observer === undefined) return (await exchange<T>(method, path, body, headers, signal)).value;
     const carrier: Record<string, string> = {};
     const end = observer.startCall(
-      {
-        source: name,
-        transport: 'http',
-        method,
-        operation: options.route ?? pathOnly(path),
-        scope: options.scope,
-      },
+      { source: name, transport: 'http', method, operation, scope: options.scope },
       carrier,
     );
     headers = { ...headers, ...carrier };
     try {
-      const { value, status } = await exchange<T>(method, path, body, headers, options.signal);
+      const { value, status } = await exchange<T>(method, path, body, headers, signal);
       end('ok', undefined, status);
       return value;
     } catch (err) {
       const failure = err as UpstreamError;
-      end(outcomeOf(failure.code, options.signal?.aborted === true), failure.code, failure.status);
+      end(outcomeOf(failure.code, signal?.aborted === true), failure.code, failure.status);
       throw err;
     }
   }
@@ -99,25 +133,48 @@ export function createHttpUpstream({
     headers: Record<string, string> | undefined,
     signal: AbortSignal | undefined,
   ): Promise<{ value: T; status: number }> {
+    // undici arms its timeouts on a ~0.5 s tick past 1 s, so they fire up to a second late: this
+    // exact timer aborts the request (headers and body) at timeoutMs, through the same signal as the
+    // caller's disconnect.
+    const controller = new AbortController();
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     let response: Awaited<ReturnType<Pool['request']>>;
-    try {
-      response = await pool.request({ method, path, body, signal, headers });
-    } catch (err) {
-      throw transportError(name, err);
-    }
-    const { statusCode } = response;
     let text: string;
     try {
+      response = await pool.request({ method, path, body, signal: controller.signal, headers });
       text = await response.body.text();
     } catch (err) {
+      if (expired) {
+        throw new UpstreamError('UPSTREAM_TIMEOUT', name, `no answer within ${timeoutMs} ms`, { cause: err });
+      }
+      if (signal?.aborted) {
+        throw new UpstreamError('UPSTREAM_UNAVAILABLE', name, 'aborted by the client', { cause: err });
+      }
       throw transportError(name, err);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
+    const { statusCode } = response;
     if (statusCode < 200 || statusCode >= 300) {
       throw new UpstreamError(
         statusCode === 404 ? 'NOT_FOUND' : statusCode === 400 ? 'BAD_USER_INPUT' : 'UPSTREAM_UNAVAILABLE',
         name,
         `HTTP ${statusCode} for ${method} ${pathOnly(path)}`,
-        { status: statusCode },
+        {
+          status: statusCode,
+          retryAfterMs:
+            statusCode === 503 || statusCode === 429
+              ? retryAfterMs(response.headers['retry-after'])
+              : undefined,
+        },
       );
     }
     try {
@@ -140,6 +197,15 @@ export function createHttpUpstream({
 function pathOnly(path: string): string {
   const query = path.indexOf('?');
   return query === -1 ? path : path.slice(0, query);
+}
+
+/** `Retry-After` in ms: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or malformed. */
+export function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -11,7 +11,11 @@ export interface InFlight {
    * Joins the execution in flight for `key`, or starts one with `start` (which gets the shared
    * signal). The value is shared by every waiter: treat it as immutable.
    */
-  run<T>(key: string, start: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T>;
+  run<T>(
+    key: string,
+    start: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T>;
   /** Executions in flight (tests, debugging). */
   readonly size: number;
 }

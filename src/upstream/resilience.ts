@@ -11,20 +11,20 @@
  * The timeout is the attempt's own: undici's request timeouts plus an exact timer (http.ts), the
  * gRPC deadline (grpc.ts), `defaultTimeoutMs` unless UPSTREAM_TIMEOUT_MS says otherwise.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  bulkhead as createBulkhead,
   CircuitState as BreakerState,
-  circuitBreaker,
+  BrokenCircuitError,
+  BulkheadRejectedError,
   ConsecutiveBreaker,
+  circuitBreaker,
+  bulkhead as createBulkhead,
   ExponentialBackoff,
   handleWhen,
   type IBackoff,
-  isBrokenCircuitError,
-  isBulkheadRejectedError,
-  isIsolatedCircuitError,
-  isTaskCancelledError,
+  TaskCancelledError,
 } from 'cockatiel';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isUpstreamError, UpstreamError } from './errors.js';
 import { createInFlight } from './in-flight.js';
 import type { CircuitState, UpstreamObserver } from './observer.js';
@@ -93,7 +93,12 @@ export interface ResilienceOptions {
 }
 
 /** Everything off: the plumbing sends each call once, as it is (tests of sources and transports). */
-export const noResilience: ResilienceOptions = { retry: false, breaker: false, bulkhead: false, dedup: false };
+export const noResilience: ResilienceOptions = {
+  retry: false,
+  breaker: false,
+  bulkhead: false,
+  dedup: false,
+};
 
 /** HTTP methods that are reads: retried and shared. POST (orders) is sent exactly once. */
 export function isIdempotentHttp(method: string): boolean {
@@ -133,6 +138,8 @@ export interface Resilience {
   ): Promise<T>;
   /** The circuit's state now. */
   readonly circuitState: CircuitState;
+  /** Whether identical reads are shared: callers need not build a `key` otherwise. */
+  readonly dedup: boolean;
 }
 
 /** Builds the policies of one source; transitions and retries are reported to `observer`. */
@@ -169,7 +176,10 @@ export function createResilience(
   const inFlight = dedup ? createInFlight(aborted) : undefined;
 
   /** One attempt through the breaker and the bulkhead. */
-  function once<T>(attempt: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined) {
+  function once<T>(
+    attempt: (signal: AbortSignal | undefined) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ) {
     const bounded = slots ? () => slots.execute(() => attempt(signal), signal) : () => attempt(signal);
     if (!circuit) return bounded();
     return circuit.execute(async () => {
@@ -233,6 +243,7 @@ export function createResilience(
     get circuitState() {
       return circuit ? circuitStateName(circuit.state) : 'closed';
     },
+    dedup,
   };
 }
 
@@ -250,16 +261,18 @@ class CallerLeft extends Error {
 
 /** The policies' own refusals as catalogue errors; nothing internal reaches the client message. */
 function toUpstreamError(err: unknown, source: string): unknown {
+  // instanceof, not cockatiel's isXError guards: in 3.2.1 isTaskCancelledError and
+  // isIsolatedCircuitError test for the bulkhead's marker.
   if (err instanceof CallerLeft) return err.error;
-  if (isBrokenCircuitError(err) || isIsolatedCircuitError(err)) {
+  if (err instanceof BrokenCircuitError) {
     return new UpstreamError('UPSTREAM_UNAVAILABLE', source, 'circuit open: failing fast', { cause: err });
   }
-  if (isBulkheadRejectedError(err)) {
+  if (err instanceof BulkheadRejectedError) {
     return new UpstreamError('UPSTREAM_UNAVAILABLE', source, 'bulkhead full: too many calls in flight', {
       cause: err,
     });
   }
-  if (isTaskCancelledError(err)) {
+  if (err instanceof TaskCancelledError) {
     return new UpstreamError('UPSTREAM_UNAVAILABLE', source, 'aborted by the client', { cause: err });
   }
   return err;

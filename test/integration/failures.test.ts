@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceName } from '../../src/gateway/registry.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -30,13 +30,14 @@ function expectNoInternals(reply: Reply, gateway: TestGateway): void {
 
 describe('a failing upstream costs only its own fields', () => {
   let gateway: TestGateway;
-  beforeAll(async () => {
+  // A gateway per case: the failures of one case open that source's circuit breaker (resilience.ts),
+  // which would make the next case of the same source fail fast instead of showing its own fault.
+  beforeEach(async () => {
     gateway = await startTestGateway({ env: { UPSTREAM_TIMEOUT_MS: '300' } });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await gateway.close();
   });
-  beforeEach(() => gateway.resetSandboxes());
 
   const cases: [SourceName, 'error' | 'hang' | 'reset' | 'garbage', string][] = [
     ['signals', 'error', 'UPSTREAM_UNAVAILABLE'],

@@ -89,8 +89,13 @@ describe('GET /metrics', () => {
     expect(delta(upstream, { source: 'portfolio', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
     expect(delta(upstream, { source: 'market', outcome: 'ok' })).toBe(4);
     expect(delta(upstream, { source: 'signals', outcome: 'ok' })).toBe(2);
-    expect(delta(upstream, { source: 'signals', outcome: 'error' })).toBe(1);
-    expect(delta(upstream, { source: 'signals', outcome: 'timeout' })).toBe(1);
+    // Reads are retried twice (resilience.ts): the 503 is sent three times; the hang twice, as the
+    // fifth consecutive failure opens the signals circuit and the call fails with its timeout.
+    expect(delta(upstream, { source: 'signals', outcome: 'error' })).toBe(3);
+    expect(delta(upstream, { source: 'signals', outcome: 'timeout' })).toBe(2);
+    expect(delta('switchyard_upstream_retries_total', { source: 'signals' })).toBe(3);
+    expect(sum(after, 'switchyard_upstream_circuit_state', { source: 'signals' })).toBe(2);
+    expect(sum(after, 'switchyard_upstream_circuit_state', { source: 'market' })).toBe(0);
     expect(labelValues(after, 'switchyard_upstream_request_duration_seconds_count', 'operation')).toEqual(
       expect.arrayContaining(['/v1/tokens', '/v1/signals', 'BatchGetPortfolios']),
     );

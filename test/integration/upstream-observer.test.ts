@@ -14,10 +14,12 @@ interface Observed {
   status?: number | undefined;
 }
 
-function recordingObserver(): { observer: UpstreamObserver; calls: Observed[] } {
+function recordingObserver(): { observer: UpstreamObserver; calls: Observed[]; retries: string[] } {
   const calls: Observed[] = [];
+  const retries: string[] = [];
   return {
     calls,
+    retries,
     observer: {
       startCall(info, carrier) {
         carrier['x-observed'] = 'yes';
@@ -28,7 +30,9 @@ function recordingObserver(): { observer: UpstreamObserver; calls: Observed[] } 
           Object.assign(call, { outcome, code, status });
         };
       },
-      retry() {},
+      retry(source, operation) {
+        retries.push(`${source} ${operation}`);
+      },
       circuitState() {},
     },
   };
@@ -54,7 +58,7 @@ describe('upstream plumbing reports every call to its observer', () => {
   });
 
   it('HTTP: ok, rejected, timeout and aborted, with the route as operation and the carrier sent', async () => {
-    const { observer, calls } = recordingObserver();
+    const { observer, calls, retries } = recordingObserver();
     const upstream = createHttpUpstream({ name: 'rest', url: base, timeoutMs: 200, observer });
     const scope = { upstreamCalls: 0, upstreamErrors: [], traceContext: undefined };
     await upstream.getJson('/things?ids=a,b', { route: '/things', scope });
@@ -69,16 +73,20 @@ describe('upstream plumbing reports every call to its observer', () => {
     expect(calls.map((call) => [call.info.operation, call.outcome, call.code, call.status])).toEqual([
       ['/things', 'ok', undefined, 200],
       ['/missing/1', 'rejected', 'NOT_FOUND', 404],
+      // A GET that timed out is retried twice (resilience.ts): each attempt is a call of its own.
+      ['/slow', 'timeout', 'UPSTREAM_TIMEOUT', undefined],
+      ['/slow', 'timeout', 'UPSTREAM_TIMEOUT', undefined],
       ['/slow', 'timeout', 'UPSTREAM_TIMEOUT', undefined],
       ['/slow', 'aborted', 'UPSTREAM_UNAVAILABLE', undefined],
     ]);
+    expect(retries).toEqual(['rest /slow', 'rest /slow']);
     expect(calls[0]!.info).toMatchObject({ source: 'rest', transport: 'http', method: 'GET', scope });
-    expect(seenHeaders).toEqual(['yes', 'yes', 'yes', 'yes']);
+    expect(seenHeaders).toEqual(['yes', 'yes', 'yes', 'yes', 'yes', 'yes']);
   });
 
   it('gRPC: the RPC as operation, the service as method, the carrier as metadata, the status code', async () => {
     const sandbox = await startTradingSandbox();
-    const { observer, calls } = recordingObserver();
+    const { observer, calls, retries } = recordingObserver();
     const upstream = createGrpcUpstream(tradingService, {
       name: 'trading',
       address: sandbox.target,
@@ -98,7 +106,11 @@ describe('upstream plumbing reports every call to its observer', () => {
     }
     expect(calls.map((call) => [call.info.method, call.info.operation, call.outcome, call.status])).toEqual([
       ['switchyard.trading.v1.TradingService', 'ListOrders', 'ok', 0],
+      // Ping is a read: retried twice, each attempt a call of its own.
+      ['switchyard.trading.v1.TradingService', 'Ping', 'error', 14],
+      ['switchyard.trading.v1.TradingService', 'Ping', 'error', 14],
       ['switchyard.trading.v1.TradingService', 'Ping', 'error', 14],
     ]);
+    expect(retries).toEqual(['trading Ping', 'trading Ping']);
   });
 });

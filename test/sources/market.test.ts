@@ -19,6 +19,7 @@ import {
 } from '../../sources/sandbox-kit/universe.js';
 import type { RequestScope } from '../../src/gateway/source.js';
 import { createHttpUpstream, type HttpUpstream } from '../../src/upstream/http.js';
+import { noResilience } from '../../src/upstream/resilience.js';
 import { buildExecutableSchema } from './executable-schema.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -59,7 +60,13 @@ let port: string;
 
 beforeAll(async () => {
   sandbox = await startMarketSandbox();
-  upstream = createHttpUpstream({ name: 'market', url: sandbox.target, timeoutMs: TIMEOUT_MS });
+  // The source's own mapping is tested here, one call per request: resilience has its own tests.
+  upstream = createHttpUpstream({
+    name: 'market',
+    url: sandbox.target,
+    timeoutMs: TIMEOUT_MS,
+    resilience: noResilience,
+  });
   client = createMarketClient(upstream);
   port = new URL(sandbox.target).port;
 });

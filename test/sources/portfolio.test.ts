@@ -20,6 +20,7 @@ import { accountsById } from '../../sources/sandbox-kit/universe.js';
 import type { Principal } from '../../src/auth/principal.js';
 import type { RequestScope } from '../../src/gateway/source.js';
 import { createGrpcUpstream, type GrpcUpstream } from '../../src/upstream/grpc.js';
+import { noResilience } from '../../src/upstream/resilience.js';
 import { buildExecutableSchema } from './executable-schema.js';
 
 const DEADLINE_MS = 300;
@@ -29,10 +30,12 @@ let upstream: GrpcUpstream;
 
 beforeAll(async () => {
   sandbox = await startPortfolioSandbox();
+  // The source's own mapping is tested here, one call per request: resilience has its own tests.
   upstream = createGrpcUpstream(portfolioService, {
     name: 'portfolio',
     address: sandbox.target,
     deadlineMs: DEADLINE_MS,
+    resilience: noResilience,
   });
 });
 

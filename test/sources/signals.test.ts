@@ -13,6 +13,7 @@ import { signalFor } from '../../sources/signals/sandbox/data.js';
 import { startSignalsSandbox } from '../../sources/signals/sandbox/server.js';
 import type { RequestScope } from '../../src/gateway/source.js';
 import { createHttpUpstream, type HttpUpstream } from '../../src/upstream/http.js';
+import { noResilience } from '../../src/upstream/resilience.js';
 import { buildExecutableSchema } from './executable-schema.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,7 +32,13 @@ let port: string;
 
 beforeAll(async () => {
   sandbox = await startSignalsSandbox();
-  upstream = createHttpUpstream({ name: 'signals', url: sandbox.target, timeoutMs: TIMEOUT_MS });
+  // The source's own mapping is tested here, one call per request: resilience has its own tests.
+  upstream = createHttpUpstream({
+    name: 'signals',
+    url: sandbox.target,
+    timeoutMs: TIMEOUT_MS,
+    resilience: noResilience,
+  });
   client = createSignalsClient(upstream);
   port = new URL(sandbox.target).port;
 });

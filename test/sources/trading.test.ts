@@ -16,6 +16,7 @@ import type { Principal } from '../../src/auth/principal.js';
 import { gatewayError } from '../../src/errors.js';
 import type { RequestScope } from '../../src/gateway/source.js';
 import { createGrpcUpstream, type GrpcUpstream } from '../../src/upstream/grpc.js';
+import { noResilience } from '../../src/upstream/resilience.js';
 import { buildExecutableSchema } from './executable-schema.js';
 
 const DEADLINE_MS = 300;
@@ -26,10 +27,12 @@ let upstream: GrpcUpstream;
 // Every test gets a fresh sandbox: orders are state, and ids (ord-1001, …) are asserted.
 beforeEach(async () => {
   sandbox = await startTradingSandbox();
+  // The source's own mapping is tested here, one call per request: resilience has its own tests.
   upstream = createGrpcUpstream(tradingService, {
     name: 'trading',
     address: sandbox.target,
     deadlineMs: DEADLINE_MS,
+    resilience: noResilience,
   });
 });
 
