@@ -2,10 +2,14 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import type { RunningSandbox } from '../../sources/sandbox-kit/types.js';
+import type { startTradingSandbox } from '../../sources/trading/sandbox/server.js';
 import { ed25519SigningKey, type SigningKey, signRequest } from '../../src/client/sign.js';
 import { loadConfig } from '../../src/config.js';
 import { type SourceName, startSandboxes } from '../../src/gateway/registry.js';
 import { type RunningSwitchyard, startSwitchyard } from '../../src/main.js';
+
+/** The trading sandbox as it starts: a RunningSandbox with its order book. */
+export type TradingSandbox = Awaited<ReturnType<typeof startTradingSandbox>>;
 
 export interface TestGateway {
   readonly url: string;
@@ -41,6 +45,8 @@ export interface TestGateway {
       };
     },
   ): Promise<GraphQLReply>;
+  /** The trading sandbox with its order book (tests count orders placed). */
+  readonly trading: TradingSandbox;
   /** Resets every sandbox's counters and faults. */
   resetSandboxes(): void;
   /** Upstream requests per source since the last reset. */
@@ -154,6 +160,7 @@ export async function startTestGateway({
     origin,
     sandboxes,
     running,
+    trading: sandboxes.trading as TradingSandbox,
     as,
     signingKey: (user) => keyOf(user).signingKey,
     async signed(query, variables, { user = 'user-1', apiKey, signingKey, tamper } = {}) {

@@ -1,10 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { startTradingSandbox } from '../../sources/trading/sandbox/server.js';
 import { createSwitchyardClient, ed25519SigningKey } from '../../src/client/index.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-
-type TradingSandbox = Awaited<ReturnType<typeof startTradingSandbox>>;
+import { startTestGateway, type TestGateway, type TradingSandbox } from '../helpers/gateway.js';
 
 const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id clientOrderId } }`;
 const PORTFOLIO = `{ portfolio(accountId: "acc-1") { accountId } }`;
@@ -25,7 +22,7 @@ describe('client SDK against the running gateway', () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    trading = gateway.sandboxes.trading as TradingSandbox;
+    trading = gateway.trading;
   });
   afterAll(async () => {
     await gateway.close();

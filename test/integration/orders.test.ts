@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { startTradingSandbox } from '../../sources/trading/sandbox/server.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-
-type TradingSandbox = Awaited<ReturnType<typeof startTradingSandbox>>;
+import { startTestGateway, type TestGateway, type TradingSandbox } from '../helpers/gateway.js';
 
 const PLACE = /* GraphQL */ `
   mutation Place($input: PlaceOrderInput!) {
@@ -15,7 +12,7 @@ describe('orders through the gateway', () => {
   let trading: TradingSandbox;
   beforeAll(async () => {
     gateway = await startTestGateway();
-    trading = gateway.sandboxes.trading as TradingSandbox;
+    trading = gateway.trading;
   });
   afterAll(async () => {
     await gateway.close();

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { startTradingSandbox } from '../../sources/trading/sandbox/server.js';
 import { type GraphQLReply, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { useTestRedis } from '../helpers/redis.js';
-
-type TradingSandbox = Awaited<ReturnType<typeof startTradingSandbox>>;
 
 const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`;
 const order = () => ({
@@ -43,10 +40,7 @@ describe('rate limits across two instances sharing Redis', async () => {
       const limited = replies.filter((r) => r.status === 429);
       expect(ok).toHaveLength(10);
       expect(limited).toHaveLength(90);
-      const placed = [a, b].reduce(
-        (sum, g) => sum + ((g.sandboxes.trading as TradingSandbox).control.stats.byRoute.PlaceOrder ?? 0),
-        0,
-      );
+      const placed = [a, b].reduce((sum, g) => sum + (g.trading.control.stats.byRoute.PlaceOrder ?? 0), 0);
       expect(placed).toBe(10);
 
       const refused = limited[0]!;

@@ -1,14 +1,16 @@
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { startTradingSandbox } from '../../sources/trading/sandbox/server.js';
 import { ed25519SigningKey, signRequest } from '../../src/client/sign.js';
 import { contentDigest } from '../../src/signing/digest.js';
 import { signatureBase } from '../../src/signing/message.js';
-import { type GraphQLReply, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import {
+  type GraphQLReply,
+  startTestGateway,
+  type TestGateway,
+  type TradingSandbox,
+} from '../helpers/gateway.js';
 import { useTestRedis } from '../helpers/redis.js';
-
-type TradingSandbox = Awaited<ReturnType<typeof startTradingSandbox>>;
 
 const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id clientOrderId status } }`;
 const order = (clientOrderId = `c-${randomUUID().slice(0, 8)}`) => ({
@@ -64,7 +66,7 @@ describe('signed mutations against the running gateway', () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    trading = gateway.sandboxes.trading as TradingSandbox;
+    trading = gateway.trading;
   });
   afterAll(async () => {
     await gateway.close();
@@ -281,7 +283,7 @@ describe('signed mutations across instances and outages', () => {
       // Behind one load balancer both instances answer the same authority.
       const again = await replay(b.url, captured.body, { ...captured.headers, host: new URL(a.url).host });
       expect(codeOf(again)).toBe('REPLAYED_REQUEST');
-      expect((b.sandboxes.trading as TradingSandbox).control.stats.byRoute.PlaceOrder ?? 0).toBe(0);
+      expect(b.trading.control.stats.byRoute.PlaceOrder ?? 0).toBe(0);
     } finally {
       await Promise.all([a.close(), b.close()]);
       await redis.stop();
@@ -297,7 +299,7 @@ describe('signed mutations across instances and outages', () => {
         (await gateway.graphql('{ portfolio(accountId: "acc-1") { accountId } }')).body.data?.portfolio,
       ).toEqual({ accountId: 'acc-1' });
       await redis.stop();
-      const trading = gateway.sandboxes.trading as TradingSandbox;
+      const trading = gateway.trading;
       const reply = await gateway.signed(PLACE, order());
       expect(reply.status).toBe(503);
       expect(codeOf(reply)).toBe('SERVICE_UNAVAILABLE');
