@@ -51,7 +51,7 @@ export function createMarketClient(upstream: HttpUpstream): MarketClient {
   ): Promise<T> =>
     upstream.getJson<T>(path, {
       signal,
-      headers: requestId ? { 'x-request-id': requestId } : {},
+      requestId,
       route,
       scope,
     });

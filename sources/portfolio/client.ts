@@ -42,12 +42,7 @@ export function createPortfolioClient(upstream: GrpcUpstream): PortfolioClient {
     method: string,
     request: object,
     { signal, requestId, scope }: PortfolioCallOptions = {},
-  ) =>
-    upstream.unary<Res>(method, request, {
-      signal,
-      scope,
-      ...(requestId ? { metadata: { 'x-request-id': requestId } } : {}),
-    });
+  ) => upstream.unary<Res>(method, request, { signal, scope, requestId });
   return {
     async listAccounts(userId, options) {
       const request: ListAccountsRequest = { userId };

@@ -29,7 +29,7 @@ export function createSignalsClient(upstream: HttpUpstream): SignalsClient {
   const get = <T>(path: string, route: string, { signal, requestId, scope }: SignalsCallOptions = {}) =>
     upstream.getJson<T>(path, {
       signal,
-      headers: requestId ? { 'x-request-id': requestId } : {},
+      requestId,
       route,
       scope,
     });

@@ -56,12 +56,7 @@ export function createTradingClient(upstream: GrpcUpstream): TradingClient {
     method: string,
     request: object,
     { signal, requestId, scope }: TradingCallOptions = {},
-  ) =>
-    upstream.unary<Res>(method, request, {
-      signal,
-      scope,
-      ...(requestId ? { metadata: { 'x-request-id': requestId } } : {}),
-    });
+  ) => upstream.unary<Res>(method, request, { signal, scope, requestId });
   return {
     async placeOrder(input, options) {
       return toOrder(await call<OrderMessage>('PlaceOrder', toPlaceOrderRequest(input), options));

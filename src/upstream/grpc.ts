@@ -61,6 +61,8 @@ export interface CallOptions {
   /** Overrides the upstream's default deadline. */
   deadlineMs?: number;
   metadata?: Record<string, string>;
+  /** The gateway's request id, forwarded as `x-request-id` metadata. */
+  requestId?: string | undefined;
   /** The request the call serves, passed to the observer. */
   scope?: UpstreamCallScope | undefined;
 }
@@ -109,6 +111,7 @@ export function createGrpcUpstream(
     const metadata = new grpc.Metadata();
     if (options.metadata)
       for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+    if (options.requestId) metadata.set('x-request-id', options.requestId);
     let end: UpstreamCallEnd | undefined;
     if (observer !== undefined) {
       const carrier: Record<string, string> = {};

@@ -38,6 +38,8 @@ export interface HttpUpstreamOptions {
 export interface HttpCallOptions {
   signal?: AbortSignal | undefined;
   headers?: Record<string, string>;
+  /** The gateway's request id, forwarded as `x-request-id`. */
+  requestId?: string | undefined;
   /** Route template for metrics and span names (`/v1/tokens/{id}`); default: the path without its query. */
   route?: string;
   /** The request the call serves, passed to the observer. */
@@ -105,8 +107,9 @@ export function createHttpUpstream({
     options: HttpCallOptions,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    let headers =
+    let headers: Record<string, string> | undefined =
       body === undefined ? options.headers : { 'content-type': 'application/json', ...options.headers };
+    if (options.requestId) headers = { ...headers, 'x-request-id': options.requestId };
     if (observer === undefined) return (await exchange<T>(method, path, body, headers, signal)).value;
     const carrier: Record<string, string> = {};
     const end = observer.startCall(
