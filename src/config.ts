@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { CorsOrigins } from './gateway/cors.js';
 import type { SamplerName, TracingConfig } from './telemetry/tracing.js';
 
 /** Where the four upstreams are: `demo` starts the sandboxes in-process on free ports. */
@@ -54,8 +55,19 @@ export interface Config {
    * so load balancers stop routing to it before it closes its listener (part of shutdownTimeoutMs).
    */
   shutdownDelayMs: number;
-  /** Bearer token GET /metrics requires; undefined leaves /metrics open. */
+  /**
+   * Bearer token GET /metrics requires. Undefined: /metrics is open outside production, refused
+   * (403) on the main port in production, open on METRICS_PORT's listener.
+   */
   metricsToken: string | undefined;
+  /** Port of a second listener that serves only GET /metrics (on HOST); undefined: the main port serves it. */
+  metricsPort: number | undefined;
+  /**
+   * Origins a browser may call from (CORS_ORIGINS): `*` (any, without credentials), a list of exact
+   * origins, or `loopback` (http://localhost, 127.0.0.1 and [::1] on any port: the default outside
+   * production). Production's default is `[]`: no CORS headers at all.
+   */
+  corsOrigins: CorsOrigins;
   /** OpenTelemetry tracing from the standard OTEL_* variables; null when off. */
   tracing: TracingConfig | null;
 }
@@ -67,6 +79,8 @@ export class ConfigError extends Error {
 }
 
 const UPSTREAM_VARS = ['MARKET_URL', 'SIGNALS_URL', 'PORTFOLIO_ADDR', 'TRADING_ADDR'] as const;
+
+const port = z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://market:8080' });
 const hostPort = z.string().regex(/^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
@@ -108,6 +122,50 @@ const samplerNames = [
   'parentbased_traceidratio',
 ] as const satisfies readonly SamplerName[];
 
+/**
+ * CORS_ORIGINS: `*` alone, or comma-separated exact origins (`https://app.example.com`, a port if
+ * not the default), each normalised as browsers send it in `Origin`. No paths, no wildcard hosts:
+ * an allowlist that matches more than it names is how origins get trusted by accident.
+ */
+function corsOrigins(value: string, ctx: z.core.$RefinementCtx<string>): CorsOrigins {
+  const entries = value.split(',').map((entry) => entry.trim());
+  if (entries.length === 1 && entries[0] === '*') return '*';
+  const origins: string[] = [];
+  for (const entry of entries) {
+    const origin = exactOrigin(entry);
+    if (origin === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry.slice(0, 100))} is not an origin: write * alone, or origins such as https://app.example.com (scheme and host, a port if needed, no path, no wildcard)`,
+      });
+      return z.NEVER;
+    }
+    if (!origins.includes(origin)) origins.push(origin);
+  }
+  return origins;
+}
+
+function exactOrigin(entry: string): string | undefined {
+  // Scheme and authority only, no user info; URL then checks the host and normalises case and port.
+  if (!/^https?:\/\/[^/?#@*\s]+\/?$/i.test(entry)) return undefined;
+  try {
+    const { origin, hostname } = new URL(entry);
+    return hostname === '' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of loadConfig for tools that share the gateway's environment. */
+export interface LoadConfigOptions {
+  /**
+   * Whether the caller calls the upstreams. A tool that never does (the keys CLI) passes false, so
+   * that production does not ask it for upstream variables it would not use.
+   * @default true
+   */
+  needsUpstreams?: boolean;
+}
+
 /** Variables whose values may hold credentials: never quoted in a configuration error. */
 const SECRET_VARS: ReadonlySet<string> = new Set([
   'REDIS_URL',
@@ -118,9 +176,11 @@ const SECRET_VARS: ReadonlySet<string> = new Set([
 ]);
 
 const envSchema = z.object({
-  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(4000),
+  PORT: port.default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  NODE_ENV: z.string().optional(),
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'], { error: 'must be development, test or production' })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   LOG_PRETTY: booleanFlag.optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
@@ -193,6 +253,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{16,512}$/, { error: 'must be 16-512 printable characters without spaces' })
     .optional(),
+  METRICS_PORT: port.optional(),
+  CORS_ORIGINS: z.string().transform(corsOrigins).optional(),
   OTEL_SDK_DISABLED: booleanFlag.optional(),
   OTEL_TRACES_EXPORTER: z
     .enum(['otlp', 'console', 'none'], { error: 'must be otlp, console or none' })
@@ -218,6 +280,7 @@ export const configVariables: readonly string[] = Object.keys(envSchema.shape);
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   stdoutIsTTY = Boolean(process.stdout.isTTY),
+  { needsUpstreams = true }: LoadConfigOptions = {},
 ): Config {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
@@ -232,15 +295,20 @@ export function loadConfig(
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const set = UPSTREAM_VARS.filter((name) => e[name] !== undefined);
-  if (set.length > 0 && set.length < UPSTREAM_VARS.length) {
-    const missing = UPSTREAM_VARS.filter((name) => e[name] === undefined);
-    throw new ConfigError(
-      `Invalid configuration:\n  ${missing.join(', ')}: must be set too — set all four upstream variables, or none for demo mode (in-process sandboxes)`,
-    );
-  }
   const production = e.NODE_ENV === 'production';
   const problems: string[] = [];
+  const set = UPSTREAM_VARS.filter((name) => e[name] !== undefined);
+  const missing = UPSTREAM_VARS.filter((name) => e[name] === undefined);
+  if (set.length > 0 && missing.length > 0) {
+    problems.push(
+      `${missing.join(', ')}: must be set too — set all four upstream variables, or none for demo mode (in-process sandboxes)`,
+    );
+  } else if (set.length === 0 && production && needsUpstreams) {
+    // Demo mode would serve the sandboxes' fabricated prices as if they were real.
+    problems.push(
+      `${missing.join(', ')}: required in production (demo mode, with in-process sandboxes, runs only outside production)`,
+    );
+  }
   if (e.JWT_JWKS_URL && e.JWT_JWKS_FILE) problems.push('JWT_JWKS_URL, JWT_JWKS_FILE: set one, not both');
   const jwks = e.JWT_JWKS_URL ? { url: e.JWT_JWKS_URL } : e.JWT_JWKS_FILE ? { file: e.JWT_JWKS_FILE } : null;
   if (jwks && (!e.JWT_ISSUER || !e.JWT_AUDIENCE)) {
@@ -257,6 +325,9 @@ export function loadConfig(
     problems.push(
       `SHUTDOWN_DELAY: must be less than SHUTDOWN_TIMEOUT (${e.SHUTDOWN_TIMEOUT} ms), which it is part of`,
     );
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    problems.push(`METRICS_PORT: must differ from PORT (${e.PORT}): it is a second listener`);
   }
   if (problems.length > 0)
     throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -294,6 +365,8 @@ export function loadConfig(
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     shutdownDelayMs: e.SHUTDOWN_DELAY,
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
+    corsOrigins: e.CORS_ORIGINS ?? (production ? [] : 'loopback'),
     tracing: tracingConfig(e),
   };
 }

@@ -1,11 +1,11 @@
 /**
  * Process entry: reads config, starts the demo sandboxes when no upstream is configured, builds the
- * instance's metrics and (when OTEL_* asks) tracing, connects the sources and Redis, listens, and
- * shuts down gracefully on SIGTERM/SIGINT.
+ * instance's metrics and (when OTEL_* asks) tracing, connects the sources and Redis, listens (and on
+ * METRICS_PORT when set), and shuts down gracefully on SIGTERM/SIGINT.
  */
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { connectSources, type SourceName, startSandboxes } from './gateway/regis
 import { type DemoKeys, seedDemoKeys } from './keys/demo.js';
 import type { KeyService } from './keys/service.js';
 import { createLogger } from './logger.js';
+import { createMetricsResponder, type MetricsResponder } from './plugins/use-metrics-endpoint.js';
 import { createGateway } from './server.js';
 import { createPersistedOperationStore } from './stores/persisted-operations.js';
 import { createMemoryRateLimitStore, createRedisRateLimitStore } from './stores/rate-limit.js';
@@ -39,12 +40,18 @@ export interface RunningSwitchyard {
   readonly demoKeys: DemoKeys | undefined;
   /** This instance's Prometheus metrics (its own registry). */
   readonly metrics: GatewayMetrics;
+  /** Where GET /metrics answers (METRICS_PORT's listener or the main port); undefined: refused (403). */
+  readonly metricsUrl: string | undefined;
   /** Stops accepting, lets in-flight requests finish (up to shutdownTimeoutMs), closes everything. */
   close(): Promise<void>;
 }
 
 /** Starts the gateway for a config: used by the process entry below and by tests. */
 export async function startSwitchyard(config: Config, logger: Logger): Promise<RunningSwitchyard> {
+  if (config.production && config.upstreams.mode === 'demo') {
+    // loadConfig refuses this for the gateway; a config built for a tool must not start one.
+    throw new ConfigError('Invalid configuration:\n  production needs real upstreams, not demo mode');
+  }
   const sandboxes = config.upstreams.mode === 'demo' ? await startSandboxes() : undefined;
   const targets: Record<SourceName, string> =
     config.upstreams.mode === 'demo'
@@ -104,7 +111,24 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
   });
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}/graphql`;
+  const url = `http://${urlHost(config.host)}:${port}/graphql`;
+  let metricsServer: Server | undefined;
+  let metricsUrl: string | undefined =
+    config.production && !config.metricsToken ? undefined : `http://${urlHost(config.host)}:${port}/metrics`;
+  if (config.metricsPort !== undefined) {
+    // Open without METRICS_TOKEN: a port of its own is kept off the public network by the operator.
+    metricsServer = createMetricsServer(
+      createMetricsResponder({ metrics, token: config.metricsToken }),
+      logger,
+    );
+    try {
+      await listen(metricsServer, config.metricsPort, config.host);
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+    metricsUrl = `http://${urlHost(config.host)}:${(metricsServer.address() as AddressInfo).port}/metrics`;
+  }
 
   return {
     url,
@@ -113,6 +137,7 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
     keys: identity.keys,
     demoKeys,
     metrics,
+    metricsUrl,
     async close() {
       const deadline = Date.now() + config.shutdownTimeoutMs;
       draining = true;
@@ -121,6 +146,8 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
         await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       }
       await drain(server, Math.max(0, deadline - Date.now()), logger);
+      // Scraped until the main listener is drained, so the last requests are counted and visible.
+      if (metricsServer) await closeNow(metricsServer);
       await identity.close();
       await Promise.allSettled(Object.values(sources).map((connected) => connected.close()));
       if (redis) await redis.quit().catch(() => redis.disconnect());
@@ -152,6 +179,77 @@ async function connectRedis(url: string, logger: Logger, metrics: GatewayMetrics
   ]);
   if (!ready) logger.warn('redis is not reachable yet; continuing and reporting it on /readyz');
   return redis;
+}
+
+/** The host part of a URL to this listener (an address to reach, IPv6 in brackets). */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** METRICS_PORT's listener: GET /metrics and nothing else, answered like the main port's endpoint. */
+function createMetricsServer(respond: MetricsResponder, logger: Logger): Server {
+  return createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    metricsAnswer(req, respond).then(
+      async (response) => {
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.end(Buffer.from(await response.arrayBuffer()));
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'metrics scrape failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end();
+      },
+    );
+  });
+}
+
+async function metricsAnswer(req: IncomingMessage, respond: MetricsResponder): Promise<Response> {
+  const path = (req.url ?? '/').split('?', 1)[0];
+  if (path !== '/metrics') {
+    return new Response('Not Found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
+  }
+  const headers = new Headers();
+  if (req.headers.authorization !== undefined) headers.set('authorization', req.headers.authorization);
+  return respond(new Request('http://metrics/metrics', { method: req.method, headers }));
+}
+
+/** Closes a listener and every connection it still holds (keep-alive scrapers), at once. */
+async function closeNow(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+
+/**
+ * The demo signer's private key, in a directory made for this process alone (mkdtemp: a new name,
+ * mode 0700) and created exclusively with mode 0600: nothing planted in the temp folder (a symlink,
+ * a file another user can read) is followed or reused, and two demos never share a file.
+ */
+export function writeDemoSigningKey(privateKeyPem: string): { path: string; remove(): void } {
+  const directory = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
+  const remove = () => rmSync(directory, { recursive: true, force: true });
+  const path = join(directory, 'user-1.pem');
+  try {
+    writeFileSync(path, privateKeyPem, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { path, remove };
+}
+
+/** The start-up line that says where metrics are served, and to whom. */
+function metricsLine(config: Config, metricsUrl: string | undefined): string {
+  if (metricsUrl === undefined) {
+    return 'GET /metrics answers 403 here: production serves metrics only with METRICS_TOKEN, or on METRICS_PORT';
+  }
+  return config.metricsToken
+    ? `metrics at ${metricsUrl} (bearer token required)`
+    : `metrics at ${metricsUrl}, open to anyone who can reach that port`;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -208,15 +306,17 @@ async function main(): Promise<void> {
       ? `Switchyard (demo upstreams in-process) at ${running.url}`
       : `Switchyard at ${running.url}`,
   );
-  if (config.production && !config.metricsToken) {
-    logger.warn('METRICS_TOKEN is not set: GET /metrics answers anyone who can reach this port');
-  }
+  logger.info(
+    { metrics: running.metricsUrl ?? null, metricsToken: config.metricsToken !== undefined },
+    metricsLine(config, running.metricsUrl),
+  );
   // Lines are written in batches: the start-up lines go out now, before anything else is printed.
   logger.flush();
+  let demoKeyFile: ReturnType<typeof writeDemoSigningKey> | undefined;
   if (running.demoKeys) {
     // Printed once, outside the logger (log lines never carry secrets): demo keys live in memory only.
-    const pemPath = join(tmpdir(), 'switchyard-demo-user-1.pem');
-    writeFileSync(pemPath, running.demoKeys.signer.privateKeyPem, { mode: 0o600 });
+    demoKeyFile = writeDemoSigningKey(running.demoKeys.signer.privateKeyPem);
+    const pemPath = demoKeyFile.path;
     process.stdout.write(
       `\nDemo API keys (shown once; GraphiQL is preset with user-1's):\n` +
         `  user-1 (market:read portfolio:read trade:write keys:self): ${running.demoKeys['user-1']}\n` +
@@ -234,6 +334,7 @@ async function main(): Promise<void> {
     );
     running.close().then(
       () => {
+        demoKeyFile?.remove();
         logger.info('stopped');
         logger.flush();
         // Everything is closed, so the process ends by itself; a handle left open is a bug, reported.
@@ -248,6 +349,7 @@ async function main(): Promise<void> {
         }, 2000).unref();
       },
       (err: unknown) => {
+        demoKeyFile?.remove();
         logger.error({ err }, 'shutdown failed');
         logger.flush();
         process.exit(1);

@@ -11,8 +11,10 @@ import type { Authenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import { type ClientOperation, loadClientOperations } from './gateway/client-operations.js';
 import { createContextFactory, type GatewayContext } from './gateway/context.js';
+import { createCorsPolicy } from './gateway/cors.js';
 import { exampleQuery } from './gateway/example.js';
 import { maskError } from './gateway/mask-error.js';
+import { createOperationAnalyzer } from './gateway/operation-analysis.js';
 import { createOperationCostEstimator } from './gateway/operation-cost.js';
 import type { ConnectedSources } from './gateway/registry.js';
 import { buildGatewaySchema } from './gateway/schema.js';
@@ -20,11 +22,14 @@ import { keysSchemaPart } from './keys/index.js';
 import type { KeyService } from './keys/service.js';
 import type { ApiKeyRecord } from './keys/types.js';
 import { useAccessLog } from './plugins/use-access-log.js';
+import { createAuthenticationPlugin } from './plugins/use-authentication.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCsrfPrevention } from './plugins/use-csrf-prevention.js';
+import { useInputLimits } from './plugins/use-input-limits.js';
 import { createKeyDeprecationTracker } from './plugins/use-key-deprecation.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
+import { useOperationAnalysis } from './plugins/use-operation-analysis.js';
 import { usePersistedOperations } from './plugins/use-persisted-operations.js';
 import { useQueryProtection } from './plugins/use-query-protection.js';
 import { useRateLimits } from './plugins/use-rate-limits.js';
@@ -52,6 +57,8 @@ export interface GatewayOptions {
     | 'production'
     | 'graphiql'
     | 'metricsToken'
+    | 'metricsPort'
+    | 'corsOrigins'
     | 'signatureMaxAgeSeconds'
     | 'trustedProxyHops'
     | 'rateLimitPlans'
@@ -112,8 +119,36 @@ export function createGateway({
   ]);
   // Client ids label a few metric families: bounded, like every label taken from requests.
   const clientLabel = createLabelLimiter(500);
-  const costs = createOperationCostEstimator(schema);
+  const costs = createOperationCostEstimator();
+  // One analysis per operation, shared by every policy that reads the document.
+  const analyzer = createOperationAnalyzer(schema);
   const keyDeprecation = createKeyDeprecationTracker();
+  const authentication = createAuthenticationPlugin({
+    authenticate,
+    onDeprecatedKey: keyDeprecation.mark,
+    onAuthenticated: (principal, inGrace) => {
+      if (principal.via !== 'api-key') return;
+      metrics.apiKeyRequests.inc({
+        client: clientLabel(principal.clientId),
+        version: String(principal.keyVersion),
+        state: inGrace ? 'grace' : 'active',
+      });
+    },
+    onRefused: (error) => {
+      const code = String(
+        (error as { extensions?: { code?: string } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR',
+      );
+      const key = (error as { refusedKey?: ApiKeyRecord }).refusedKey;
+      metrics.authFailures.inc({ code, client: key ? clientLabel(key.clientId) : 'unknown' });
+      if (key?.supersededBy && code === 'KEY_EXPIRED') {
+        metrics.apiKeyRequests.inc({
+          client: clientLabel(key.clientId),
+          version: String(key.version),
+          state: 'expired',
+        });
+      }
+    },
+  });
   const sourceChecks = Object.fromEntries(
     Object.values(sources).map(
       ({ source }) => [source.name, (signal: AbortSignal) => source.ping(signal)] as const,
@@ -125,30 +160,7 @@ export function createGateway({
       sources,
       logger,
       keys,
-      authenticate,
-      onDeprecatedKey: keyDeprecation.mark,
-      onAuthenticated: (principal, inGrace) => {
-        if (principal.via !== 'api-key') return;
-        metrics.apiKeyRequests.inc({
-          client: clientLabel(principal.clientId),
-          version: String(principal.keyVersion),
-          state: inGrace ? 'grace' : 'active',
-        });
-      },
-      onAuthRefused: (error) => {
-        const code = String(
-          (error as { extensions?: { code?: string } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR',
-        );
-        const key = (error as { refusedKey?: ApiKeyRecord }).refusedKey;
-        metrics.authFailures.inc({ code, client: key ? clientLabel(key.clientId) : 'unknown' });
-        if (key?.supersededBy && code === 'KEY_EXPIRED') {
-          metrics.apiKeyRequests.inc({
-            client: clientLabel(key.clientId),
-            version: String(key.version),
-            state: 'expired',
-          });
-        }
-      },
+      authenticationOf: authentication.authenticationOf,
     }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
@@ -161,21 +173,37 @@ export function createGateway({
       ? { title: 'Switchyard', defaultQuery: exampleQuery, headers: JSON.stringify(graphiqlHeaders, null, 2) }
       : false,
     maskedErrors: { maskError },
+    // CORS_ORIGINS only, never with credentials (src/gateway/cors.ts); Yoga's default reflects any origin.
+    cors: createCorsPolicy(config.corsOrigins),
     logging: createYogaLogger(logger),
     plugins: [
       // First: a request refused by a later onRequest (body limit, readiness) is still recorded.
       useRequestTelemetry(),
-      useMetricsEndpoint({ metrics, token: config.metricsToken }),
+      // METRICS_PORT set: its own listener serves /metrics (src/main.ts), this port does not.
+      ...(config.metricsPort === undefined
+        ? [
+            useMetricsEndpoint({
+              metrics,
+              token: config.metricsToken,
+              withoutToken: config.production ? 'refused' : 'open',
+            }),
+          ]
+        : []),
       ...(tracer ? [useTracing({ tracer })] : []),
       useMetrics({ metrics }),
       useRequestId(),
       useAccessLog({ logger }),
       useBodyLimit(),
+      useInputLimits(),
       useCsrfPrevention(),
       keyDeprecation.plugin,
+      // Before the document is even parsed: a bad credential is a 401 whatever the document holds.
+      authentication.plugin,
+      useOperationAnalysis({ analyzer, exposeLimits: !config.production }),
       // Before the signature check: a refused operation consumes no nonce and runs no crypto.
-      useQueryProtection({ schema, exposeLimits: !config.production, estimator: costs }),
+      useQueryProtection({ analyzer, exposeLimits: !config.production, estimator: costs }),
       useSchemaDisclosure({
+        analyzer,
         introspectionScope: config.production ? 'schema:introspect' : null,
         hideSuggestions: config.production,
       }),
@@ -186,7 +214,7 @@ export function createGateway({
         logger,
       }),
       useSignedMutations({
-        schema,
+        analyzer,
         keys,
         nonces,
         maxAgeSeconds: config.signatureMaxAgeSeconds,
@@ -195,20 +223,21 @@ export function createGateway({
         trustedProxyHops: config.trustedProxyHops,
       }),
       useRateLimits({
-        schema,
+        analyzer,
         store: rateLimitStore,
         fallback: createMemoryRateLimitStore(),
         logger,
         plans: config.rateLimitPlans,
         onRefused: (field) => metrics.rateLimitRefusals.inc({ field }),
         onFallback: () => metrics.redisErrors.inc({ kind: 'command' }),
-        operationCost: (document, variables, operationName) => costs.cost(document, variables, operationName),
+        costs,
       }),
       // The compiled executor must be in place before the response cache wraps it.
       useGraphQlJit(),
       ...(responseCache
         ? useGatewayResponseCache({
             cache: responseCache,
+            analyzer,
             onLookup: (hit) => metrics.responseCache.inc({ result: hit ? 'hit' : 'miss' }),
           })
         : []),

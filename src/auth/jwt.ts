@@ -5,7 +5,14 @@
  * when the IdP is unreachable the last good set keeps serving for `maxStaleMs`, then verification
  * fails closed (503) rather than trusting keys nobody can confirm.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
 import { gatewayError } from '../errors.js';
 import type { Principal } from './principal.js';
 
@@ -21,6 +28,14 @@ export const DEFAULT_JWT_ALGORITHMS = [
   'ES384',
   'EdDSA',
 ];
+
+/**
+ * `typ` values of an access token (RFC 9068 `at+jwt`, plain `JWT`), compared case-insensitively
+ * without the optional `application/` prefix (RFC 7515 §4.1.9). Absent is accepted too: most IdPs
+ * omit it. Anything else is a token minted for another purpose (a logout token, an ID token typed
+ * as such, a DPoP proof), which RFC 8725 §3.11 says must not be accepted here.
+ */
+const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['jwt', 'at+jwt']);
 
 export interface JwtVerifierOptions {
   /** Where the key set comes from: fetched from a URL, or given once (JWT_JWKS_FILE, read by main). */
@@ -129,8 +144,9 @@ export function createJwtVerifier({
   return {
     async verify(token) {
       let payload: JWTPayload;
+      let protectedHeader: JWTHeaderParameters;
       try {
-        ({ payload } = await jwtVerify(token, getKey, {
+        ({ payload, protectedHeader } = await jwtVerify(token, getKey, {
           issuer,
           audience,
           algorithms,
@@ -141,9 +157,29 @@ export function createJwtVerifier({
         if ((err as { extensions?: unknown }).extensions) throw err; // already a catalogue error (503)
         throw gatewayError('UNAUTHENTICATED', tokenProblem(err), undefined, { http: true });
       }
+      if (!isAccessTokenType(protectedHeader.typ)) {
+        throw gatewayError(
+          'UNAUTHENTICATED',
+          `The bearer token is not an access token (typ ${shown(protectedHeader.typ)}).`,
+          undefined,
+          { http: true },
+        );
+      }
       return principalOf(payload);
     },
   };
+}
+
+function isAccessTokenType(typ: unknown): boolean {
+  if (typ === undefined) return true;
+  return typeof typ === 'string' && ACCESS_TOKEN_TYPES.has(typ.toLowerCase().replace(/^application\//, ''));
+}
+
+/** A header value quoted in an error: printable ASCII only, at most 40 characters, strings only. */
+function shown(value: unknown): string {
+  if (typeof value !== 'string') return `is a ${Array.isArray(value) ? 'list' : typeof value}, not a string`;
+  const printable = value.replace(/[^\x20-\x7e]/g, '?');
+  return JSON.stringify(printable.length > 40 ? `${printable.slice(0, 40)}…` : printable);
 }
 
 /** A message that tells the caller what is wrong with the token, without echoing it. */

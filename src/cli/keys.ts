@@ -9,7 +9,7 @@
  *   npm run keys -- revoke-all --client ID --reason TEXT
  *   npm run keys -- list --client ID
  *   npm run keys -- audit [--limit 50]
- *   npm run keys -- scan PATH... [--revoke] [--reason TEXT]
+ *   npm run keys -- scan PATH... [--revoke] [--reason TEXT]   (--revoke: only keys confirmed by their stored hash)
  */
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ import { createIdentity } from '../auth/identity.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { KeyService } from '../keys/service.js';
 import type { ApiKeyRecord } from '../keys/types.js';
-import { scanForKeys } from './scan.js';
+import { revokeConfirmed, scanForKeys } from './scan.js';
 
 const USAGE = `usage: npm run keys -- <create|rotate|revoke|revoke-all|list|audit|scan> [options] (see src/cli/keys.ts)`;
 
@@ -71,7 +71,8 @@ function summary(record: ApiKeyRecord) {
 async function withKeys<T>(run: (keys: KeyService) => Promise<T>): Promise<T> {
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig();
+    // The key CLI never calls an upstream: production needs no upstream variables here.
+    config = loadConfig(process.env, undefined, { needsUpstreams: false });
   } catch (err) {
     fail(err instanceof ConfigError ? err.message : String(err));
   }
@@ -137,25 +138,24 @@ async function main(): Promise<void> {
       return withKeys(async (keys) => print(await keys.recentAudit(Number(values.limit))));
     case 'scan': {
       if (paths.length === 0) fail('scan needs at least one PATH');
+      // Each match carries the key string for confirmation; only its id and place are ever printed.
       const found = scanForKeys(paths);
       for (const f of found) process.stdout.write(`${f.file}:${f.line}: key ${f.keyId} (${f.environment})\n`);
       process.stdout.write(`${found.length} key(s) found\n`);
       if (values.revoke && found.length > 0) {
         await withKeys(async (keys) => {
-          for (const keyId of new Set(found.map((f) => f.keyId))) {
-            const where = found
-              .filter((f) => f.keyId === keyId)
-              .map((f) => `${f.file}:${f.line}`)
-              .join(', ');
-            try {
-              await keys.revoke(keyId, values.reason ?? `found by keys scan in ${where}`, actor);
-              process.stdout.write(`revoked ${keyId}\n`);
-            } catch (err) {
-              process.stdout.write(`could not revoke ${keyId}: ${(err as Error).message}\n`);
-            }
+          for (const leak of await revokeConfirmed(found, keys, { actor, reason: values.reason })) {
+            const where = leak.where.join(', ');
+            if (leak.outcome === 'revoked') process.stdout.write(`revoked ${leak.keyId}\n`);
+            else if (leak.outcome === 'suspicious')
+              process.stdout.write(
+                `suspicious: key ${leak.keyId} in ${where} (does not match a stored key; nothing revoked)\n`,
+              );
+            else process.stdout.write(`could not revoke ${leak.keyId}: ${leak.error}\n`);
           }
         });
       }
+      // 1 when anything was found, confirmed or suspicious: either way someone should look.
       process.exitCode = found.length > 0 ? 1 : 0;
       return;
     }

@@ -3,12 +3,11 @@
  * (so batching and caching never cross requests or principals).
  */
 
-import type { IncomingMessage } from 'node:http';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { authorizeAccount } from '../../sources/portfolio/index.js';
-import type { Authenticator } from '../auth/authenticate.js';
-import type { Principal, PrincipalContext } from '../auth/principal.js';
+import type { Authentication } from '../auth/authenticate.js';
+import type { PrincipalContext } from '../auth/principal.js';
 import type { KeyService } from '../keys/service.js';
 import { requestIdOf } from '../plugins/use-request-id.js';
 import { requestTelemetryOf } from '../telemetry/request-telemetry.js';
@@ -31,40 +30,15 @@ export interface ContextFactoryOptions {
   sources: ConnectedSources;
   logger: Logger;
   keys: KeyService;
-  authenticate: Authenticator;
-  /** Told about every authenticated request (metrics: requests per key version). */
-  onAuthenticated?: (principal: Principal, inGrace: boolean) => void;
-  /** Told about every refused credential, with the error answered (metrics). */
-  onAuthRefused?: (error: unknown) => void;
-  /** Told about requests made with a key in its grace window. */
-  onDeprecatedKey: (request: Request, deprecation: { sunsetAt: string; replacedBy: string }) => void;
+  /** The request's verified identity (src/plugins/use-authentication.ts ran before any context). */
+  authenticationOf: (request: Request) => Authentication;
 }
 
-/** Returns Yoga's `context` function: authenticates, then builds the request's loaders. */
-export function createContextFactory({
-  sources,
-  logger,
-  keys,
-  authenticate,
-  onDeprecatedKey,
-  onAuthenticated,
-  onAuthRefused,
-}: ContextFactoryOptions) {
-  return async ({
-    request,
-    req,
-  }: YogaInitialContext & { req?: IncomingMessage }): Promise<GatewayContext> => {
+/** Returns Yoga's `context` function: the request's principal and fresh loaders of every source. */
+export function createContextFactory({ sources, logger, keys, authenticationOf }: ContextFactoryOptions) {
+  return ({ request }: YogaInitialContext): GatewayContext => {
     const requestId = requestIdOf(request);
-    let authentication: Awaited<ReturnType<Authenticator>>;
-    try {
-      authentication = await authenticate(request, req?.socket.remoteAddress, requestId);
-    } catch (err) {
-      onAuthRefused?.(err);
-      throw err;
-    }
-    const { principal, clientIp, deprecation } = authentication;
-    if (principal) onAuthenticated?.(principal, deprecation !== null);
-    if (deprecation) onDeprecatedKey(request, deprecation);
+    const { principal, clientIp } = authenticationOf(request);
     const log = logger.child(
       principal ? { requestId, clientId: principal.clientId, keyId: principal.keyId } : { requestId },
     );

@@ -2,35 +2,34 @@
  * The cost of an operation: how many objects its answer can hold, with lists counted by their size
  * arguments (`tokens(ids:)` by the number of ids, `topTokens(first:)`, `orders(first:)`,
  * `candles(limit:)`) and fields that cost an upstream call per parent weighted extra. The query
- * protection plugin refuses operations over a limit with it; a per-client cost budget can charge it.
+ * protection plugin refuses operations over a limit with it; the per-client cost budget charges it.
  *
  * The model follows the IBM GraphQL cost specification (`@cost` weights, `@listSize` with
  * `assumedSize` and `slicingArguments`), configured here by schema coordinate rather than in SDL:
  *
  *   cost(field) = weight(field) + size(field) × (objectCost | scalarCost + Σ cost(child))
  *
- * where size is 1 for a non-list field. The work that depends only on the document (walking it
- * against the schema) is compiled once into a plan and cached per document; evaluating a plan with
- * variables is a small arithmetic walk, so the cost is cheap to compute on every request.
+ * where size is 1 for a non-list field. It is priced over the shared operation analysis
+ * (operation-analysis.ts), so it counts exactly the fields that execute: fragments expanded as
+ * execution expands them, `@skip`/`@include` honoured, and — for a budget — only the fields the
+ * caller's scopes let resolve. The part that depends on the analysis alone is compiled once per
+ * analysis; pricing it with variables is one pass over an array.
  * graphql-armor's cost-limit is not used: it weighs lists only by literal `first`/`last` values.
  */
 import {
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLArgument,
-  type GraphQLCompositeType,
   type GraphQLSchema,
   getNamedType,
   getNullableType,
-  getOperationAST,
   isCompositeType,
   isListType,
   Kind,
-  type SelectionSetNode,
   type ValueNode,
   valueFromASTUntyped,
 } from 'graphql';
+import { createOperationAnalyzer, mayResolve, type OperationAnalysis } from './operation-analysis.js';
 
 /** How big a list field's answer is (IBM cost spec's `@listSize`). */
 export interface ListSize {
@@ -86,53 +85,37 @@ type Size =
       readonly variables: readonly { name: string; list: boolean; fallback: number }[];
     };
 
+/** The analysis-only part of one occurrence's cost. */
 interface FieldPlan {
-  readonly kind: 'field';
   readonly weight: number;
   /** Undefined for a field that is not a list. */
   readonly size: Size | undefined;
   /** objectCost or scalarCost. */
   readonly each: number;
-  readonly children: CostPlan;
 }
 
-/**
- * A named fragment, compiled once and shared by all its spreads, and evaluated once per call: a
- * document spreading fragments into fragments cannot make the estimate exponential.
- */
-interface FragmentPlan {
-  readonly kind: 'fragment';
-  fields: CostPlan;
-}
+/** Aligned with the analysis's occurrences. */
+export type CostPlan = readonly FieldPlan[];
 
-/** The document-only part of an operation's cost, compiled once per document. */
-export type CostPlan = readonly (FieldPlan | FragmentPlan)[];
-
-/** Computes operation costs against one schema, caching each document's plan. */
+/** Computes operation costs against one schema, caching each analysis's plan. */
 export interface OperationCostEstimator {
-  /** The cost of the document's operation (`operationName`, or its only one) with these variables. */
-  cost(document: DocumentNode, variables?: CostVariables, operationName?: string | null): number;
+  /**
+   * The cost of an analysed operation with these variables. `granted`: price only what a caller
+   * with these scopes resolves (null: anonymous); omitted: every field.
+   */
+  cost(analysis: OperationAnalysis, variables?: CostVariables, granted?: ReadonlySet<string> | null): number;
 }
 
-export function createOperationCostEstimator(
-  schema: GraphQLSchema,
-  options: OperationCostOptions = {},
-): OperationCostEstimator {
-  const plans = new WeakMap<DocumentNode, Map<string, CostPlan>>();
+export function createOperationCostEstimator(options: OperationCostOptions = {}): OperationCostEstimator {
+  const plans = new WeakMap<OperationAnalysis, CostPlan>();
   return {
-    cost(document, variables, operationName) {
-      let byOperation = plans.get(document);
-      if (!byOperation) {
-        byOperation = new Map();
-        plans.set(document, byOperation);
-      }
-      const key = operationName ?? '';
-      let plan = byOperation.get(key);
+    cost(analysis, variables, granted) {
+      let plan = plans.get(analysis);
       if (!plan) {
-        plan = compileCostPlan(schema, document, operationName, options);
-        byOperation.set(key, plan);
+        plan = compileCostPlan(analysis, options);
+        plans.set(analysis, plan);
       }
-      return evaluateCostPlan(plan, variables);
+      return evaluateCostPlan(analysis, plan, variables, granted);
     },
   };
 }
@@ -144,14 +127,13 @@ export function operationCost(
   variables?: CostVariables,
   options: OperationCostOptions & { operationName?: string | null } = {},
 ): number {
-  return evaluateCostPlan(compileCostPlan(schema, document, options.operationName, options), variables);
+  const analysis = createOperationAnalyzer(schema).analyze(document, options.operationName, variables);
+  return analysis ? evaluateCostPlan(analysis, compileCostPlan(analysis, options), variables) : 0;
 }
 
-/** Walks the operation against the schema; an unknown operation or field costs nothing (validation refuses it). */
+/** Prices each occurrence of an analysis from the schema and the document alone. */
 export function compileCostPlan(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName: string | null | undefined,
+  analysis: OperationAnalysis,
   {
     fieldWeights = defaultFieldWeights,
     listSizes = defaultListSizes,
@@ -161,17 +143,8 @@ export function compileCostPlan(
     defaultListSize = 10,
   }: OperationCostOptions = {},
 ): CostPlan {
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return [];
-  const root = schema.getRootType(operation.operation);
-  if (!root) return [];
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  const compiledFragments = new Map<string, FragmentPlan>();
   const defaults = new Map<string, unknown>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-  for (const definition of operation.variableDefinitions ?? []) {
+  for (const definition of analysis.operation.variableDefinitions ?? []) {
     if (definition.defaultValue)
       defaults.set(definition.variable.name.value, valueFromASTUntyped(definition.defaultValue));
   }
@@ -203,67 +176,17 @@ export function compileCostPlan(
     return { kind: 'variables', fixed, variables };
   };
 
-  const literalSize = (value: ValueNode, list: boolean): number | undefined => {
-    if (list)
-      return value.kind === Kind.LIST ? value.values.length : value.kind === Kind.NULL ? undefined : 1;
-    return value.kind === Kind.INT ? sizeOf(Number(value.value), false) : undefined;
-  };
-
-  const compile = (
-    selectionSet: SelectionSetNode,
-    parent: GraphQLCompositeType,
-    visiting: ReadonlySet<string>,
-    out: (FieldPlan | FragmentPlan)[],
-  ): CostPlan => {
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = selection.typeCondition
-          ? schema.getType(selection.typeCondition.name.value)
-          : parent;
-        if (condition && isCompositeType(condition))
-          compile(selection.selectionSet, condition, visiting, out);
-        continue;
-      }
-      if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const name = selection.name.value;
-        if (visiting.has(name)) continue; // a cycle: invalid, refused by validation
-        let compiled = compiledFragments.get(name);
-        if (!compiled) {
-          compiled = { kind: 'fragment', fields: [] };
-          compiledFragments.set(name, compiled);
-          const fragment = fragments.get(name);
-          const condition = fragment && schema.getType(fragment.typeCondition.name.value);
-          if (fragment && condition && isCompositeType(condition)) {
-            compiled.fields = compile(fragment.selectionSet, condition, new Set([...visiting, name]), []);
-          }
-        }
-        out.push(compiled);
-        continue;
-      }
-      const name = selection.name.value;
-      // Introspection is gated separately; __typename is free.
-      if (name.startsWith('__') || !('getFields' in parent)) continue;
-      const field = parent.getFields()[name];
-      if (!field) continue;
-      const coordinate = `${parent.name}.${name}`;
-      const type = getNamedType(field.type);
-      const composite = isCompositeType(type);
-      out.push({
-        kind: 'field',
-        weight: (fieldWeights[coordinate] ?? 0) + (parent === schema.getMutationType() ? mutationCost : 0),
-        size: isListType(getNullableType(field.type))
-          ? listSize(coordinate, field.args, selection)
-          : undefined,
-        each: composite ? objectCost : scalarCost,
-        children:
-          composite && selection.selectionSet ? compile(selection.selectionSet, type, visiting, []) : [],
-      });
-    }
-    return out;
-  };
-
-  return compile(operation.selectionSet, root, new Set(), []);
+  return analysis.occurrences.map(({ coordinate, field, node, root }) => ({
+    weight: (fieldWeights[coordinate] ?? 0) + (root && analysis.kind === 'mutation' ? mutationCost : 0),
+    size: isListType(getNullableType(field.type)) ? listSize(coordinate, field.args, node) : undefined,
+    each: isCompositeType(getNamedType(field.type)) ? objectCost : scalarCost,
+  }));
 }
+
+const literalSize = (value: ValueNode, list: boolean): number | undefined => {
+  if (list) return value.kind === Kind.LIST ? value.values.length : value.kind === Kind.NULL ? undefined : 1;
+  return value.kind === Kind.INT ? sizeOf(Number(value.value), false) : undefined;
+};
 
 /** A size argument's value: an Int as it is, a list by its length (a single value counts as one). */
 function sizeOf(value: unknown, list: boolean): number | undefined {
@@ -272,23 +195,23 @@ function sizeOf(value: unknown, list: boolean): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, Math.floor(value)) : undefined;
 }
 
-/** The cost of a compiled plan with the request's variables. */
+/**
+ * The cost of a compiled plan with the request's variables: children come after their parent in
+ * the analysis, so one backward pass folds every subtree into its parent.
+ */
 export function evaluateCostPlan(
+  analysis: OperationAnalysis,
   plan: CostPlan,
   variables: CostVariables,
-  fragments = new Map<FragmentPlan, number>(),
+  granted?: ReadonlySet<string> | null,
 ): number {
+  const { occurrences } = analysis;
+  const children = new Float64Array(occurrences.length);
   let total = 0;
-  for (const field of plan) {
-    if (field.kind === 'fragment') {
-      let cost = fragments.get(field);
-      if (cost === undefined) {
-        cost = evaluateCostPlan(field.fields, variables, fragments);
-        fragments.set(field, cost);
-      }
-      total += cost;
-      continue;
-    }
+  for (let i = occurrences.length - 1; i >= 0; i--) {
+    const occurrence = occurrences[i]!;
+    if (granted !== undefined && !mayResolve(occurrence, granted)) continue;
+    const field = plan[i]!;
     let size = 1;
     if (field.size?.kind === 'fixed') size = field.size.n;
     else if (field.size) {
@@ -297,7 +220,9 @@ export function evaluateCostPlan(
         size = Math.max(size, sizeOf(variables?.[name], list) ?? fallback);
       }
     }
-    total += field.weight + size * (field.each + evaluateCostPlan(field.children, variables, fragments));
+    const cost = field.weight + size * (field.each + children[i]!);
+    if (occurrence.parent < 0) total += cost;
+    else children[occurrence.parent]! += cost;
   }
   return total;
 }

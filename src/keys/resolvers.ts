@@ -1,11 +1,14 @@
 /**
  * The key-admin GraphQL operations. `keys:admin` manages every client; `keys:self` manages the
- * caller's own client and can neither grant scopes it lacks nor choose a plan.
+ * caller's own client and never widens (self-service.ts): what it creates or rotates is no wider
+ * than the acting key (scopes, allowlist, expiry, plan), and it cannot rotate or revoke a stronger
+ * key (FORBIDDEN). Another client's keys and unknown keys get the same NOT_FOUND.
  */
 import type { IResolvers } from '@graphql-tools/utils';
 import type { Principal, PrincipalContext } from '../auth/principal.js';
 import { requirePrincipal } from '../auth/principal.js';
 import { gatewayError } from '../errors.js';
+import { actingBounds, type KeyBounds, narrowedCreation } from './self-service.js';
 import type { KeyService } from './service.js';
 import type { ApiKeyRecord } from './types.js';
 
@@ -42,6 +45,13 @@ async function ownedKey(context: KeysContext, keyId: string): Promise<ApiKeyReco
   return record;
 }
 
+/** The bounds a keys:self principal acts within; undefined for keys:admin, which manages any client. */
+async function selfServiceBounds(context: KeysContext): Promise<KeyBounds | undefined> {
+  const principal = requirePrincipal(context);
+  if (isAdmin(principal)) return undefined;
+  return actingBounds(principal, principal.keyId ? await context.keys.get(principal.keyId) : null);
+}
+
 const actorOf = (principal: Principal) =>
   `${principal.via}:${principal.clientId}${principal.keyId ? `/${principal.keyId}` : ''}`;
 
@@ -62,23 +72,26 @@ export const keysResolvers = {
     createApiKey: async (_: unknown, { input }: { input: CreateApiKeyInput }, context: KeysContext) => {
       const principal = requirePrincipal(context);
       assertClient(principal, input.clientId);
-      if (!isAdmin(principal)) {
-        const beyond = (input.scopes ?? []).filter((scope) => !principal.scopes.has(scope));
-        if (beyond.length > 0)
-          throw gatewayError('FORBIDDEN', `You cannot grant scopes you do not hold: ${beyond.join(', ')}.`);
-        if (input.plan) throw gatewayError('FORBIDDEN', 'Only keys:admin chooses a plan.');
-      }
+      if (!isAdmin(principal) && input.plan)
+        throw gatewayError('FORBIDDEN', 'Only keys:admin chooses a plan.');
       if (input.signingEd25519PublicKey && input.signingHmacSecret) {
         throw gatewayError('BAD_USER_INPUT', 'Give one signing credential, not two.', { argument: 'input' });
       }
+      const within = await selfServiceBounds(context);
+      const requested = {
+        scopes: input.scopes ?? undefined,
+        allowedCidrs: input.allowedCidrs ?? null,
+        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      };
+      // keys:self: omitted fields come from the acting key, never from wider defaults.
+      const granted = within
+        ? narrowedCreation(requested, within)
+        : { ...requested, plan: input.plan ?? undefined };
       const { key, record } = await context.keys.create(
         {
           clientId: input.clientId,
           name: input.name,
-          scopes: input.scopes ?? undefined,
-          plan: input.plan ?? (isAdmin(principal) ? undefined : principal.plan),
-          expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-          allowedCidrs: input.allowedCidrs ?? null,
+          ...granted,
           signing: input.signingEd25519PublicKey
             ? { type: 'ed25519', publicKey: input.signingEd25519PublicKey }
             : input.signingHmacSecret
@@ -86,6 +99,7 @@ export const keysResolvers = {
               : null,
         },
         actorOf(principal),
+        within,
       );
       return { key, apiKey: record };
     },
@@ -99,6 +113,7 @@ export const keysResolvers = {
         keyId,
         graceSeconds,
         actorOf(requirePrincipal(context)),
+        await selfServiceBounds(context),
       );
       return { key, apiKey: record };
     },
@@ -108,7 +123,12 @@ export const keysResolvers = {
       context: KeysContext,
     ) => {
       await ownedKey(context, keyId);
-      return context.keys.revoke(keyId, reason, actorOf(requirePrincipal(context)));
+      return context.keys.revoke(
+        keyId,
+        reason,
+        actorOf(requirePrincipal(context)),
+        await selfServiceBounds(context),
+      );
     },
     revokeAllApiKeys: (
       _: unknown,

@@ -7,16 +7,24 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { generateApiKey, type KeyEnvironment, parseApiKey } from '../auth/api-key-format.js';
-import { isAllowed, parseCidrs } from '../auth/client-ip.js';
+import { cidrCoverage, isAllowAll, isAllowed, parseCidrs } from '../auth/client-ip.js';
 import type { Principal } from '../auth/principal.js';
 import { DEFAULT_KEY_SCOPES, isKnownScope } from '../auth/scopes.js';
 import { type ErrorCode, gatewayError } from '../errors.js';
 import { ed25519Key, hmacSha256Key, type VerificationKey } from '../signing/verify.js';
 import type { ApiKeyStore, AuditLog, InvalidationBus } from '../stores/types.js';
 import type { KeyCrypto } from './crypto.js';
+import { clampedExpiry, type KeyBounds, widenings } from './self-service.js';
 import type { ApiKeyRecord, AuditEvent, KeyUsage, SigningCredential } from './types.js';
 
 const DAY_MS = 86_400_000;
+/**
+ * The most an allowlist may admit and still count as one for the trade:write risk policy: one /8
+ * of IPv4 and one /32 of IPv6 in total. Broader lists (0.0.0.0/1 + 128.0.0.0/2 + … is "everything
+ * but a few addresses") restrict too little to stand in for an expiry.
+ */
+const NARROW_IPV4 = 1n << 24n;
+const NARROW_IPV6 = 1n << 96n;
 
 export interface KeyServiceOptions {
   store: ApiKeyStore;
@@ -37,7 +45,7 @@ export interface KeyServiceOptions {
   maxActiveKeysPerClient?: number;
   /** Longest grace window a rotation may give the old key, in seconds. @default 2592000 (30 days) */
   maxGraceSeconds?: number;
-  /** A key with trade:write and no IP allowlist may live at most this many days. @default 90 */
+  /** A key with trade:write and no (narrow) IP allowlist may live at most this many days. @default 90 */
   maxTradeKeyDays?: number;
 }
 
@@ -178,6 +186,25 @@ export function createKeyService({
     return entry;
   }
 
+  /** Self-service (self-service.ts): a key wider than `within` is refused (FORBIDDEN) and audited. */
+  function assertWithin(
+    candidate: KeyBounds,
+    within: KeyBounds | undefined,
+    refusal: string,
+    event: Omit<AuditEvent, 'at' | 'type' | 'code' | 'reason'>,
+  ): void {
+    const wider = within ? widenings(candidate, within) : [];
+    if (wider.length === 0) return;
+    const error = gatewayError('FORBIDDEN', `${refusal} (wider than yours: ${wider.join('; ')}).`);
+    void record({
+      ...event,
+      type: 'key.refused',
+      code: String(error.extensions.code),
+      reason: wider.join('; '),
+    });
+    throw error;
+  }
+
   function isActive(r: ApiKeyRecord, at: number): boolean {
     return !r.revokedAt && !r.supersededBy && !(r.expiresAt && Date.parse(r.expiresAt) <= at);
   }
@@ -185,7 +212,9 @@ export function createKeyService({
   function validateCreate(
     input: CreateKeyInput,
     at: number,
-  ): { scopes: string[]; cidrs: string[] | null; expiresAt: string | null } {
+    actor: string,
+    within: KeyBounds | undefined,
+  ): { scopes: string[]; cidrs: string[] | null; expiresAt: string | null; plan: string } {
     const bad = (message: string, argument: string) => {
       throw gatewayError('BAD_USER_INPUT', message, { argument });
     };
@@ -197,26 +226,37 @@ export function createKeyService({
     if (unknown.length > 0 || scopes.length === 0)
       bad(`unknown scopes: ${unknown.join(', ') || '(none given)'}.`, 'scopes');
     const cidrs = input.allowedCidrs && input.allowedCidrs.length > 0 ? [...input.allowedCidrs] : null;
+    let narrow = false;
     if (cidrs) {
       try {
         parseCidrs(cidrs);
       } catch (err) {
         bad((err as Error).message, 'allowedCidrs');
       }
+      // An allow-all list is no allowlist: refused outright rather than stored as a false promise.
+      if (isAllowAll(cidrs))
+        bad(`${cidrs.join(', ')} admits every address: it is not an allowlist (omit it).`, 'allowedCidrs');
+      const { ipv4, ipv6 } = cidrCoverage(cidrs);
+      narrow = ipv4 <= NARROW_IPV4 && ipv6 <= NARROW_IPV6;
     }
     const expires = input.expiresAt ?? null;
     if (expires && expires.getTime() <= at) bad('expiresAt must be in the future.', 'expiresAt');
+    const expiresAt = expires ? expires.toISOString() : null;
+    const plan = input.plan ?? 'free';
+    // Before the risk policy: a grant beyond the acting key is refused as such, not as a policy miss.
+    const candidate = { scopes, allowedCidrs: cidrs, expiresAt, plan };
+    assertWithin(candidate, within, 'You cannot create this key', { clientId: input.clientId, actor });
     if (
       scopes.includes('trade:write') &&
-      !cidrs &&
+      !narrow &&
       (!expires || expires.getTime() - at > maxTradeKeyDays * DAY_MS)
     ) {
       bad(
-        `a key with trade:write needs an IP allowlist or an expiry within ${maxTradeKeyDays} days.`,
+        `a key with trade:write needs an IP allowlist (at most a /8 of IPv4 and a /32 of IPv6 in all) or an expiry within ${maxTradeKeyDays} days.`,
         'scopes',
       );
     }
-    return { scopes, cidrs, expiresAt: expires ? expires.toISOString() : null };
+    return { scopes, cidrs, expiresAt, plan };
   }
 
   function signingCredential(signing: CreateKeyInput['signing']): SigningCredential | null {
@@ -254,10 +294,10 @@ export function createKeyService({
   return {
     environment,
 
-    /** Creates a key; the returned `key` is the only copy of its secret. */
-    async create(input: CreateKeyInput, actor: string): Promise<{ key: string; record: ApiKeyRecord }> {
+    /** Creates a key (no wider than `within`, a keys:self actor's bounds); `key` is its only copy. */
+    async create(input: CreateKeyInput, actor: string, within?: KeyBounds) {
       const at = now();
-      const { scopes, cidrs, expiresAt } = validateCreate(input, at);
+      const { scopes, cidrs, expiresAt, plan } = validateCreate(input, at, actor, within);
       const active = (await store.listByClient(input.clientId)).filter((r) => isActive(r, at));
       if (active.length >= maxActiveKeysPerClient) {
         throw gatewayError(
@@ -273,7 +313,7 @@ export function createKeyService({
         version: 1,
         name: input.name,
         scopes,
-        plan: input.plan ?? 'free',
+        plan,
         createdAt: new Date(at).toISOString(),
         expiresAt,
         revokedAt: null,
@@ -290,8 +330,11 @@ export function createKeyService({
       return issued;
     },
 
-    /** Issues the next version of a key; the old one keeps working for `graceSeconds`, then expires. */
-    async rotate(keyId: string, graceSeconds: number, actor: string) {
+    /**
+     * Issues the next version of a key; the old one keeps working for `graceSeconds`, then expires.
+     * With `within` (a keys:self actor's bounds) a stronger key is refused, the copy's expiry clamped.
+     */
+    async rotate(keyId: string, graceSeconds: number, actor: string, within?: KeyBounds) {
       if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > maxGraceSeconds) {
         throw gatewayError('BAD_USER_INPUT', `graceSeconds must be within 0..${maxGraceSeconds}.`, {
           argument: 'graceSeconds',
@@ -306,12 +349,15 @@ export function createKeyService({
           { argument: 'keyId' },
         );
       }
+      // Checked on the record copied below: a copy of a stronger key is a takeover of it.
+      assertWithin(old, within, 'You cannot rotate this key', { keyId, clientId: old.clientId, actor });
       const lifetime = old.expiresAt ? Date.parse(old.expiresAt) - Date.parse(old.createdAt) : null;
+      const computed = lifetime === null ? null : new Date(at + lifetime).toISOString();
       const issued = await issue({
         ...old,
         version: old.version + 1,
         createdAt: new Date(at).toISOString(),
-        expiresAt: lifetime === null ? null : new Date(at + lifetime).toISOString(),
+        expiresAt: within ? clampedExpiry(computed, within) : computed,
         revokedAt: null,
         revokedReason: null,
         supersededBy: null,
@@ -334,11 +380,13 @@ export function createKeyService({
       return { ...issued, previous: previous ?? old };
     },
 
-    /** Revokes a key at once (every instance within cacheTtlMs). */
-    async revoke(keyId: string, reason: string, actor: string): Promise<ApiKeyRecord> {
+    /** Revokes a key at once (every instance within cacheTtlMs); not one stronger than `within`. */
+    async revoke(keyId: string, reason: string, actor: string, within?: KeyBounds): Promise<ApiKeyRecord> {
       const at = new Date(now()).toISOString();
       const existing = await store.get(keyId);
       if (!existing) throw gatewayError('NOT_FOUND', 'No such key.', { argument: 'keyId' });
+      const refusal = 'You cannot revoke this key';
+      assertWithin(existing, within, refusal, { keyId, clientId: existing.clientId, actor });
       const revoked = existing.revokedAt
         ? existing
         : await store.update(keyId, { revokedAt: at, revokedReason: reason });
@@ -355,6 +403,17 @@ export function createKeyService({
       await invalidate(keys.map((r) => r.keyId));
       await record({ type: 'key.revoked_all', clientId, actor, reason: `${keys.length} keys: ${reason}` });
       return keys.length;
+    },
+
+    /**
+     * The stored record of a presented key when its keyed hash matches (constant time); null for a
+     * malformed string, an unknown key id, or a checksum-valid string that only carries a public
+     * key id. The leaked-key scanner revokes only what this confirms.
+     */
+    async confirmLeak(presented: string): Promise<ApiKeyRecord | null> {
+      const parsed = parseApiKey(presented);
+      const stored = parsed ? await store.get(parsed.keyId) : null;
+      return stored && crypto.matches(presented, stored.hash) ? stored : null;
     },
 
     list: (clientId: string) => store.listByClient(clientId),

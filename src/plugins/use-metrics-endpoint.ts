@@ -1,6 +1,8 @@
 /**
  * `GET /metrics`: the Prometheus text exposition of this instance's registry, optionally behind a
- * bearer token (METRICS_TOKEN), compared in constant time.
+ * bearer token (METRICS_TOKEN), compared in constant time. Production refuses it without a token
+ * on the public listener: the families carry client ids. The same answer serves METRICS_PORT's
+ * listener (src/main.ts) through `createMetricsResponder`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
@@ -10,43 +12,66 @@ export interface MetricsEndpointPluginOptions {
   metrics: GatewayMetrics;
   /**
    * Bearer token a scraper must send (`Authorization: Bearer <token>`).
-   * @default undefined: the endpoint is open (keep it off the public listener then)
+   * @default undefined: no token; `withoutToken` decides
    */
   token?: string | undefined;
+  /**
+   * What a scrape gets when no token is configured: `open` answers it (keep the port off the
+   * public network then), `refused` answers 403 (production's public listener).
+   * @default 'open'
+   */
+  withoutToken?: 'open' | 'refused';
   /** @default '/metrics' */
   endpoint?: string;
 }
 
-export function useMetricsEndpoint({
+/**
+ * Answers one request to the metrics endpoint (method, token, exposition), with the Response class
+ * of the server it runs in (Yoga's fetch API, or the global one).
+ */
+export type MetricsResponder = (request: Request, ResponseClass?: typeof Response) => Promise<Response>;
+
+const REFUSED =
+  'Metrics are not served on this port without a token: set METRICS_TOKEN (scrapers send it as a bearer token), or METRICS_PORT to serve them on a separate listener.\n';
+
+/** The endpoint's answer to a request already routed to it: usable outside Yoga (METRICS_PORT). */
+export function createMetricsResponder({
   metrics,
   token,
-  endpoint = '/metrics',
-}: MetricsEndpointPluginOptions): Plugin {
+  withoutToken = 'open',
+}: Omit<MetricsEndpointPluginOptions, 'endpoint'>): MetricsResponder {
   // Digests have one length whatever the tokens' lengths: timingSafeEqual then compares all of it.
   const expected = token === undefined ? undefined : digest(token);
+  return async (request, ResponseClass = Response) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return new ResponseClass(null, { status: 405, headers: { allow: 'GET, HEAD' } });
+    }
+    if (expected === undefined && withoutToken === 'refused') {
+      return new ResponseClass(REFUSED, { status: 403, headers: { 'content-type': 'text/plain' } });
+    }
+    if (expected !== undefined && !authorized(request.headers.get('authorization'), expected)) {
+      return new ResponseClass('Unauthorized\n', {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer realm="metrics"', 'content-type': 'text/plain' },
+      });
+    }
+    const body = await metrics.expose();
+    return new ResponseClass(request.method === 'HEAD' ? null : body, {
+      status: 200,
+      headers: { 'content-type': metrics.contentType, 'cache-control': 'no-store' },
+    });
+  };
+}
+
+export function useMetricsEndpoint({
+  endpoint = '/metrics',
+  ...options
+}: MetricsEndpointPluginOptions): Plugin {
+  const respond = createMetricsResponder(options);
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== endpoint) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
-        return;
-      }
-      if (expected !== undefined && !authorized(request.headers.get('authorization'), expected)) {
-        endResponse(
-          new fetchAPI.Response('Unauthorized\n', {
-            status: 401,
-            headers: { 'www-authenticate': 'Bearer realm="metrics"', 'content-type': 'text/plain' },
-          }),
-        );
-        return;
-      }
-      const body = await metrics.expose();
-      endResponse(
-        new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
-          status: 200,
-          headers: { 'content-type': metrics.contentType, 'cache-control': 'no-store' },
-        }),
-      );
+      endResponse(await respond(request, fetchAPI.Response));
     },
   };
 }

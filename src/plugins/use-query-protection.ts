@@ -12,10 +12,11 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
-import type { GraphQLError, GraphQLSchema } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type ErrorDetails, gatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
+import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
 import {
   createOperationCostEstimator,
   type OperationCostEstimator,
@@ -23,7 +24,8 @@ import {
 } from '../gateway/operation-cost.js';
 
 export interface QueryProtectionPluginOptions {
-  schema: GraphQLSchema;
+  /** The shared operation analysis, which the cost is priced over. */
+  analyzer: OperationAnalyzer;
   /**
    * Deepest field nesting; fragments are not a level, `__schema` introspection is not counted. The
    * client operations reach 5 (`portfolio.positions.token.price.usd`), which is also this schema's
@@ -75,14 +77,14 @@ function tooComplex(limit: Limit, message: string, details: ErrorDetails = {}): 
 }
 
 export function useQueryProtection({
-  schema,
+  analyzer,
   maxDepth = 7,
   maxAliases = 15,
   maxDirectives = 10,
   maxTokens = 1000,
   maxCost = 5000,
   cost: costOptions = {},
-  estimator = createOperationCostEstimator(schema, costOptions),
+  estimator = createOperationCostEstimator(costOptions),
   exposeLimits = true,
 }: QueryProtectionPluginOptions): Plugin<GatewayContext> {
   for (const [name, value] of Object.entries({ maxDepth, maxAliases, maxDirectives, maxTokens, maxCost })) {
@@ -119,7 +121,9 @@ export function useQueryProtection({
       addPlugin(maxDirectivesPlugin(armor('directives', maxDirectives)));
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const cost = estimator.cost(args.document, args.variableValues, args.operationName);
+      const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
+      // The document's whole cost, whoever asks: what the caller may see is the budget's business.
+      const cost = analysis ? estimator.cost(analysis, args.variableValues) : 0;
       if (cost > maxCost) {
         setResultAndStopExecution({
           errors: [

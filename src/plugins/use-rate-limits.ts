@@ -8,27 +8,25 @@
  * Why not @envelop/rate-limiter's engine: its store interface reads then writes (not atomic, so a
  * burst passes `max`), and one refused field stops the whole operation. Its directive shape is kept.
  */
-import {
-  type DocumentNode,
-  defaultFieldResolver,
-  type GraphQLFieldResolver,
-  type GraphQLObjectType,
-  type GraphQLSchema,
-  getNamedType,
-  getOperationAST,
-  TypeInfo,
-  visit,
-  visitWithTypeInfo,
-} from 'graphql';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLObjectType } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import type { Principal } from '../auth/principal.js';
 import { gatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
+import {
+  type FieldOccurrence,
+  mayResolve,
+  type OperationAnalysis,
+  type OperationAnalyzer,
+} from '../gateway/operation-analysis.js';
+import type { OperationCostEstimator } from '../gateway/operation-cost.js';
 import { fieldsWithDirective } from '../gateway/scopes.js';
 import type { LimitCheck, LimitResult, RateLimitStore } from '../stores/rate-limit.js';
 
 export interface RateLimitPluginOptions {
-  schema: GraphQLSchema;
+  /** The shared operation analysis: every field occurrence, with the scopes on its path. */
+  analyzer: OperationAnalyzer;
   /** The shared store (Redis), or memory for a single instance. */
   store: RateLimitStore;
   /** Counts per instance while `store` fails: limits fail open to local counting, not to none. */
@@ -41,22 +39,13 @@ export interface RateLimitPluginOptions {
    * costs ~2000, a token ~2. @default 100000
    */
   costBudgetPerMinute?: number;
-  /** Cost of an operation (the estimate the complexity limit uses); omitted: no cost budget. */
-  operationCost?: (
-    document: DocumentNode,
-    variables: Record<string, unknown> | undefined,
-    operationName: string | null | undefined,
-  ) => number;
+  /** Prices operations for the cost budget (the complexity limit's estimator); omitted: no cost budget. */
+  costs?: OperationCostEstimator;
   /** Told about each refused field coordinate (metrics). */
   onRefused?: (coordinate: string) => void;
   /** Told when the shared store failed and local counting took over (metrics). */
   onFallback?: () => void;
   now?: () => number;
-}
-
-interface Occurrence {
-  coordinate: string;
-  root: boolean;
 }
 
 interface Verdict {
@@ -77,18 +66,30 @@ export function parseWindow(window: string): number {
   return ms;
 }
 
+/**
+ * Whose budget a request spends: an API key's client (never the key, so a rotation keeps the count),
+ * a JWT's subject within its app (one user cannot spend a whole app's budget), or the address of an
+ * anonymous caller.
+ */
+export function budgetOwner(principal: Principal | null, clientIp: string): string {
+  if (!principal) return `ip:${clientIp}`;
+  if (principal.via === 'api-key') return `client:${principal.clientId}`;
+  return `user:${encodeURIComponent(principal.clientId)}:${encodeURIComponent(principal.userId)}`;
+}
+
 export function useRateLimits({
-  schema,
+  analyzer,
   store,
   fallback,
   logger,
   plans = { free: 1, pro: 10, enterprise: 100 },
   costBudgetPerMinute = 100_000,
-  operationCost,
+  costs,
   onRefused,
   onFallback,
   now = Date.now,
 }: RateLimitPluginOptions): Plugin<GatewayContext> {
+  const schema = analyzer.schema;
   const limits = new Map<string, { max: number; windowMs: number; window: string }>();
   for (const [coordinate, args] of fieldsWithDirective(schema, 'rateLimit')) {
     const max = args.max as number;
@@ -102,7 +103,7 @@ export function useRateLimits({
   }
   const verdicts = new WeakMap<object, Verdict>();
   const responseHeaders = new WeakMap<Request, Verdict['header']>();
-  const occurrencesOf = new WeakMap<DocumentNode, Map<string, Occurrence[]>>();
+  const limitedOf = new WeakMap<OperationAnalysis, readonly FieldOccurrence[]>();
 
   // Refused fields resolve to null with RATE_LIMITED; the rest of the operation is served.
   for (const coordinate of limits.keys()) {
@@ -116,52 +117,12 @@ export function useRateLimits({
     };
   }
 
-  function occurrences(document: DocumentNode, operationName: string | null | undefined): Occurrence[] {
-    let byOperation = occurrencesOf.get(document);
-    if (!byOperation) {
-      byOperation = new Map();
-      occurrencesOf.set(document, byOperation);
-    }
-    const name = operationName ?? '';
-    let found = byOperation.get(name);
+  /** The operation's occurrences of rate-limited fields (each alias and fragment copy is one). */
+  function limitedOccurrences(analysis: OperationAnalysis): readonly FieldOccurrence[] {
+    let found = limitedOf.get(analysis);
     if (!found) {
-      const collected: Occurrence[] = [];
-      const operation = getOperationAST(document, operationName);
-      if (operation) {
-        const typeInfo = new TypeInfo(schema);
-        let depth = 0;
-        visit(
-          {
-            kind: 'Document',
-            definitions: [operation, ...document.definitions.filter((d) => d.kind === 'FragmentDefinition')],
-          } as DocumentNode,
-          visitWithTypeInfo(typeInfo, {
-            OperationDefinition: {
-              enter() {
-                depth = 0;
-              },
-            },
-            Field: {
-              enter() {
-                const parent = typeInfo.getParentType();
-                const field = typeInfo.getFieldDef();
-                if (parent && field) {
-                  const coordinate = `${getNamedType(parent).name}.${field.name}`;
-                  if (limits.has(coordinate))
-                    collected.push({
-                      coordinate,
-                      root: depth === 0 && parent === schema.getRootType(operation.operation),
-                    });
-                }
-                depth++;
-              },
-              leave: () => void depth--,
-            },
-          }),
-        );
-      }
-      found = collected;
-      byOperation.set(name, found);
+      found = analysis.occurrences.filter((o) => limits.has(o.coordinate));
+      limitedOf.set(analysis, found);
     }
     return found;
   }
@@ -179,22 +140,30 @@ export function useRateLimits({
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue;
-      const found = occurrences(args.document, args.operationName);
-      const cost = operationCost
-        ? operationCost(args.document, args.variableValues ?? undefined, args.operationName)
-        : 0;
-      if (found.length === 0 && cost === 0) return;
+      const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
+      if (!analysis) return;
       const principal = context.principal;
-      const identity = principal ? `client:${principal.clientId}` : `ip:${context.clientIp}`;
+      // Every occurrence counts, but only one the principal may resolve: a field its scopes refuse
+      // (or one under a refused parent) spends no budget.
+      const counts = new Map<string, number>();
+      for (const occurrence of limitedOccurrences(analysis)) {
+        if (!mayResolve(occurrence, principal?.scopes ?? null)) continue;
+        counts.set(occurrence.coordinate, (counts.get(occurrence.coordinate) ?? 0) + 1);
+      }
+      // Priced over what the caller's scopes let resolve: a refused field costs nothing either.
+      const cost = costs ? costs.cost(analysis, args.variableValues, principal?.scopes ?? null) : 0;
+      if (counts.size === 0 && cost === 0) return;
+      const identity = budgetOwner(principal, context.clientIp);
       const multiplier = plans[principal?.plan ?? 'free'] ?? plans.free ?? 1;
-      const unique = [...new Set(found.map((o) => o.coordinate))];
+      const unique = [...counts.keys()];
       const checks: LimitCheck[] = unique.map((coordinate) => {
         const limit = limits.get(coordinate)!;
         return {
           key: `${identity}:${coordinate}`,
           max: Math.max(1, Math.floor(limit.max * multiplier)),
           windowMs: limit.windowMs,
-          weight: 1,
+          weight: counts.get(coordinate)!,
+          kind: 'log',
         };
       });
       if (cost > 0)
@@ -203,6 +172,9 @@ export function useRateLimits({
           max: Math.floor(costBudgetPerMinute * multiplier),
           windowMs: 60_000,
           weight: cost,
+          kind: 'window',
+          // An operation over its cost budget runs nothing, so it spends none of its field limits.
+          gate: true,
         });
       const results = await consume(checks, now());
 
@@ -249,7 +221,8 @@ export function useRateLimits({
         });
         return;
       }
-      const roots = found.filter((o) => o.root);
+      // The whole operation is refused (429) only when every root field it resolves is.
+      const roots = analysis.occurrences.filter((o) => o.root);
       if (roots.length > 0 && roots.every((o) => verdict.refused.has(o.coordinate))) {
         const retryAfter = Math.max(...roots.map((o) => verdict.refused.get(o.coordinate)!));
         setResultAndStopExecution({

@@ -5,12 +5,15 @@
  * context is built, so the introspection gate runs when execution starts — still before any
  * resolver, and per document it is one cached lookup.
  */
-import { BREAK, type DocumentNode, GraphQLError, visit } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { gatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
+import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
 
 export interface SchemaDisclosurePluginOptions {
+  /** The shared operation analysis: whether the operation reads `__schema`/`__type`, however spelled. */
+  analyzer: OperationAnalyzer;
   /**
    * Scope a principal needs to run introspection; null leaves introspection open. Production:
    * `schema:introspect`.
@@ -22,19 +25,6 @@ export interface SchemaDisclosurePluginOptions {
 }
 
 const SUGGESTION = / ?Did you mean [^?]*\?/g;
-
-/** Whether a document selects `__schema` or `__type` anywhere (fragments on Query included). */
-function selectsIntrospection(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Field(node) {
-      if (node.name.value !== '__schema' && node.name.value !== '__type') return undefined;
-      found = true;
-      return BREAK;
-    },
-  });
-  return found;
-}
 
 function withoutSuggestions(error: GraphQLError): GraphQLError {
   if (!error.message.includes('Did you mean')) return error;
@@ -49,19 +39,14 @@ function withoutSuggestions(error: GraphQLError): GraphQLError {
 }
 
 export function useSchemaDisclosure({
+  analyzer,
   introspectionScope = null,
   hideSuggestions = false,
-}: SchemaDisclosurePluginOptions = {}): Plugin<GatewayContext> {
-  const introspects = new WeakMap<DocumentNode, boolean>();
+}: SchemaDisclosurePluginOptions): Plugin<GatewayContext> {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       if (introspectionScope === null) return;
-      let introspection = introspects.get(args.document);
-      if (introspection === undefined) {
-        introspection = selectsIntrospection(args.document);
-        introspects.set(args.document, introspection);
-      }
-      if (!introspection) return;
+      if (!analyzer.analyze(args.document, args.operationName, args.variableValues)?.introspection) return;
       const { principal } = args.contextValue;
       if (principal?.scopes.has(introspectionScope)) return;
       const details = { scope: introspectionScope };

@@ -6,22 +6,16 @@
  * execution, so a refused request never reaches an upstream. Queries pay one cached lookup.
  */
 
-import {
-  type DocumentNode,
-  GraphQLError,
-  type GraphQLSchema,
-  getNamedType,
-  getOperationAST,
-  type OperationDefinitionNode,
-  TypeInfo,
-  visit,
-  visitWithTypeInfo,
-} from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { satisfiesScopes } from '../auth/scopes.js';
 import { gatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
-import { fieldsWithDirective, scopeRequirements } from '../gateway/scopes.js';
+import type {
+  OperationAnalysis,
+  OperationAnalyzer,
+  ScopeRequirement,
+} from '../gateway/operation-analysis.js';
 import type { KeyService } from '../keys/service.js';
 import { verifyContentDigest } from '../signing/digest.js';
 import { type SignatureCode, SignatureError, toSignatureGraphQLError } from '../signing/errors.js';
@@ -30,7 +24,8 @@ import { verifyMessageSignature } from '../signing/verify.js';
 import type { NonceStore } from '../stores/types.js';
 
 export interface SignedMutationsPluginOptions {
-  schema: GraphQLSchema;
+  /** The shared operation analysis: which operations need a signature, what they touch. */
+  analyzer: OperationAnalyzer;
   keys: KeyService;
   nonces: NonceStore;
   /** SIGNATURE_MAX_AGE_SECONDS: oldest acceptable `created`. @default 30 */
@@ -47,7 +42,7 @@ export interface SignedMutationsPluginOptions {
 const JSON_TYPE = /^application\/(?:graphql-response\+)?json\b/i;
 
 export function useSignedMutations({
-  schema,
+  analyzer,
   keys,
   nonces,
   maxAgeSeconds = 30,
@@ -57,35 +52,33 @@ export function useSignedMutations({
   now = Date.now,
 }: SignedMutationsPluginOptions): Plugin<GatewayContext> {
   const rawBodies = new WeakMap<Request, Buffer>();
-  const signedFields = new Set(fieldsWithDirective(schema, 'signed').keys());
-  const guarded = scopeRequirements(schema);
-  const selectsSignedField = new WeakMap<DocumentNode, boolean>();
   const nonceTtl = maxAgeSeconds + futureSkewSeconds + 1;
 
-  function needsSignature(document: DocumentNode, operation: OperationDefinitionNode): boolean {
-    if (operation.operation === 'mutation') return true;
-    if (signedFields.size === 0) return false;
-    let found = selectsSignedField.get(document);
-    if (found === undefined) {
-      found = false;
-      const typeInfo = new TypeInfo(schema);
-      visit(
-        document,
-        visitWithTypeInfo(typeInfo, {
-          Field() {
-            const parent = typeInfo.getParentType();
-            const field = typeInfo.getFieldDef();
-            if (parent && field && signedFields.has(`${getNamedType(parent).name}.${field.name}`))
-              found = true;
-          },
-        }),
-      );
-      selectsSignedField.set(document, found);
+  /**
+   * The scopes the signing key must hold: those of every field the operation resolves (root fields
+   * included), however the document spells them (aliases, fragments, directives).
+   */
+  const requiredOfSigner = new WeakMap<
+    OperationAnalysis,
+    { coordinate: string; required: ScopeRequirement }[]
+  >();
+  function signerRequirements(analysis: OperationAnalysis) {
+    let found = requiredOfSigner.get(analysis);
+    if (!found) {
+      const seen = new Set<ScopeRequirement>();
+      found = [];
+      for (const occurrence of analysis.occurrences) {
+        const required = analyzer.scopes.get(occurrence.coordinate);
+        if (!required || seen.has(required)) continue;
+        seen.add(required);
+        found.push({ coordinate: occurrence.coordinate, required });
+      }
+      requiredOfSigner.set(analysis, found);
     }
     return found;
   }
 
-  async function check(context: GatewayContext, operation: OperationDefinitionNode): Promise<void> {
+  async function check(context: GatewayContext, analysis: OperationAnalysis): Promise<void> {
     const { request, principal } = context as GatewayContext & { request: Request };
     if (!principal)
       throw gatewayError(
@@ -112,15 +105,7 @@ export function useSignedMutations({
     if (message.query) components.push('@query');
     // The digest first: a body changed after signing is named as such, before any crypto runs.
     verifyContentDigest(message.header('content-digest'), body);
-    const rootType =
-      operation.operation === 'mutation'
-        ? 'Mutation'
-        : operation.operation === 'query'
-          ? 'Query'
-          : 'Subscription';
-    const rootFields = operation.selectionSet.selections.flatMap((s) =>
-      s.kind === 'Field' ? [`${rootType}.${s.name.value}`] : [],
-    );
+    const requirements = signerRequirements(analysis);
     const signature = await verifyMessageSignature(
       message,
       async (keyId) => {
@@ -145,9 +130,8 @@ export function useSignedMutations({
           );
         }
         const granted = new Set(found.record.scopes);
-        for (const coordinate of rootFields) {
-          const required = guarded.get(coordinate);
-          if (required && !satisfiesScopes(granted, required)) {
+        for (const { coordinate, required } of requirements) {
+          if (!satisfiesScopes(granted, required)) {
             throw new SignatureError(
               'SIGNATURE_INVALID',
               `The signing key lacks the scopes ${coordinate} needs (${required.map((all) => all.join(' ')).join(' or ')}).`,
@@ -199,10 +183,10 @@ export function useSignedMutations({
       });
     },
     async onExecute({ args, setResultAndStopExecution }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      if (!operation || !needsSignature(args.document, operation)) return;
+      const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
+      if (!analysis || (analysis.kind !== 'mutation' && !analysis.selectsSignedField)) return;
       try {
-        await check(args.contextValue, operation);
+        await check(args.contextValue, analysis);
       } catch (err) {
         if (err instanceof SignatureError) {
           onRefused?.(err.code, args.contextValue.principal?.clientId);

@@ -1,8 +1,8 @@
 /**
  * Atomic rate-limit counters: a sliding log per (client, field) — exactly `max` calls pass in any
- * `window`, however many arrive at once and on however many instances — and a sliding-window
- * cost budget per client. Redis does each check-and-count in one Lua script; memory does the same
- * per instance.
+ * `window`, however many arrive at once, on however many instances, and however many of them one
+ * operation carries (a weight of n logs n calls) — and a sliding-window cost budget per client.
+ * Redis does each check-and-count in one Lua script; memory does the same per instance.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -12,8 +12,16 @@ export interface LimitCheck {
   key: string;
   max: number;
   windowMs: number;
-  /** Units this call consumes (1 for a call, the operation's cost for a cost budget). */
+  /** Units this call consumes (the field's occurrences in the operation, or the operation's cost). */
   weight: number;
+  /**
+   * `log`: an exact sliding log, one entry per unit (field limits: small maxima, exactness promised).
+   * `window`: two fixed buckets weighted by overlap, a sliding-window estimate that stays O(1) for
+   * large weights (cost budgets).
+   */
+  kind: 'log' | 'window';
+  /** When this check is refused, nothing in the same call is counted (the operation will not run). */
+  gate?: boolean;
 }
 
 export interface LimitResult {
@@ -25,33 +33,41 @@ export interface LimitResult {
 }
 
 export interface RateLimitStore {
-  /** Checks and counts every limit in one round trip; a refused limit is not counted. */
+  /**
+   * Checks and counts every limit in one round trip. A refused limit is not counted; when a `gate`
+   * check is refused, no limit is counted.
+   */
   consume(checks: readonly LimitCheck[], nowMs: number): Promise<LimitResult[]>;
 }
 
-// KEYS: one per check. ARGV: now, then per check max, windowMs, weight, member.
-// Weight 1 uses a sorted-set log (exact); larger weights use two fixed buckets weighted by overlap
-// (sliding-window estimate), which keeps cost budgets O(1).
+// KEYS: one per check. ARGV: now, then per check max, windowMs, weight, member, kind (1 log, 0
+// window), gate (1/0). First every check is decided, then (unless a refused gate says otherwise)
+// the allowed ones are counted: all inside one script, so no other call interleaves.
 const CONSUME = `
 local now = tonumber(ARGV[1])
 local results = {}
+local plans = {}
+local counted = true
 for i, key in ipairs(KEYS) do
-  local base = 1 + (i - 1) * 4
+  local base = 1 + (i - 1) * 6
   local max = tonumber(ARGV[base + 1])
   local window = tonumber(ARGV[base + 2])
   local weight = tonumber(ARGV[base + 3])
   local member = ARGV[base + 4]
-  if weight == 1 then
+  local log = ARGV[base + 5] == '1'
+  local gate = ARGV[base + 6] == '1'
+  if log then
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
     local count = redis.call('ZCARD', key)
-    if count < max then
-      redis.call('ZADD', key, now, member)
-      redis.call('PEXPIRE', key, window)
-      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-      results[i] = {1, max - count - 1, tonumber(oldest[2]) + window - now}
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    local first = now
+    if oldest[2] then first = tonumber(oldest[2]) end
+    if count + weight <= max then
+      results[i] = {1, max - count - weight, first + window - now}
+      plans[i] = {'log', key, window, weight, member}
     else
-      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-      results[i] = {0, 0, tonumber(oldest[2]) + window - now}
+      results[i] = {0, 0, first + window - now}
+      if gate then counted = false end
     end
   else
     local bucket = math.floor(now / window)
@@ -61,11 +77,30 @@ for i, key in ipairs(KEYS) do
     local elapsed = (now % window) / window
     local used = math.floor(previous * (1 - elapsed) + current)
     if used + weight <= max then
-      redis.call('INCRBY', current_key, weight)
-      redis.call('PEXPIRE', current_key, window * 2)
       results[i] = {1, max - used - weight, window - (now % window)}
+      plans[i] = {'window', current_key, window, weight}
     else
       results[i] = {0, 0, window - (now % window)}
+      if gate then counted = false end
+    end
+  end
+end
+if counted then
+  for i, plan in pairs(plans) do
+    if plan[1] == 'log' then
+      local entries = {}
+      for n = 1, plan[4] do
+        entries[#entries + 1] = now
+        entries[#entries + 1] = plan[5] .. ':' .. n
+        if #entries >= 400 or n == plan[4] then
+          redis.call('ZADD', plan[2], unpack(entries))
+          entries = {}
+        end
+      end
+      redis.call('PEXPIRE', plan[2], plan[3])
+    else
+      redis.call('INCRBY', plan[2], plan[4])
+      redis.call('PEXPIRE', plan[2], plan[3] * 2)
     end
   end
 end
@@ -86,7 +121,14 @@ export function createRedisRateLimitStore({
       if (checks.length === 0) return [];
       const argv: (string | number)[] = [nowMs];
       for (const check of checks)
-        argv.push(check.max, check.windowMs, check.weight, `${nowMs}:${instance}:${sequence++}`);
+        argv.push(
+          check.max,
+          check.windowMs,
+          check.weight,
+          `${nowMs}:${instance}:${sequence++}`,
+          check.kind === 'log' ? 1 : 0,
+          check.gate ? 1 : 0,
+        );
       const raw = (await redis.eval(
         CONSUME,
         checks.length,
@@ -114,8 +156,10 @@ export function createMemoryRateLimitStore(): RateLimitStore {
           if (log.length === 0 || log.at(-1)! < now - 3_600_000) logs.delete(key);
         nextPurge = now + 60_000;
       }
-      return checks.map(({ key, max, windowMs, weight }) => {
-        if (weight === 1) {
+      const counts: (() => void)[] = [];
+      let counted = true;
+      const results = checks.map(({ key, max, windowMs, weight, kind, gate }): LimitResult => {
+        if (kind === 'log') {
           let log = logs.get(key);
           if (!log) {
             log = [];
@@ -123,23 +167,34 @@ export function createMemoryRateLimitStore(): RateLimitStore {
           }
           // Timestamps are appended in order: drop expired ones from the front (amortised O(1)).
           while (log.length > 0 && log[0]! <= now - windowMs) log.shift();
-          if (log.length < max) {
-            log.push(now);
-            return { allowed: true, remaining: max - log.length, resetMs: log[0]! + windowMs - now };
+          const resetMs = (log[0] ?? now) + windowMs - now;
+          if (log.length + weight <= max) {
+            const entries = log;
+            counts.push(() => {
+              for (let n = 0; n < weight; n++) entries.push(now);
+            });
+            return { allowed: true, remaining: max - log.length - weight, resetMs };
           }
-          return { allowed: false, remaining: 0, resetMs: log[0]! + windowMs - now };
+          if (gate) counted = false;
+          return { allowed: false, remaining: 0, resetMs };
         }
         const bucket = Math.floor(now / windowMs);
         const previous = buckets.get(`${key}:${bucket - 1}`) ?? 0;
         const current = buckets.get(`${key}:${bucket}`) ?? 0;
         const used = Math.floor(previous * (1 - (now % windowMs) / windowMs) + current);
+        const resetMs = windowMs - (now % windowMs);
         if (used + weight <= max) {
-          buckets.set(`${key}:${bucket}`, current + weight);
-          buckets.delete(`${key}:${bucket - 2}`);
-          return { allowed: true, remaining: max - used - weight, resetMs: windowMs - (now % windowMs) };
+          counts.push(() => {
+            buckets.set(`${key}:${bucket}`, (buckets.get(`${key}:${bucket}`) ?? 0) + weight);
+            buckets.delete(`${key}:${bucket - 2}`);
+          });
+          return { allowed: true, remaining: max - used - weight, resetMs };
         }
-        return { allowed: false, remaining: 0, resetMs: windowMs - (now % windowMs) };
+        if (gate) counted = false;
+        return { allowed: false, remaining: 0, resetMs };
       });
+      if (counted) for (const count of counts) count();
+      return results;
     },
   };
 }

@@ -4,7 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checksum, randomBase62 } from '../../src/auth/api-key-format.js';
+import { createIdentity } from '../../src/auth/identity.js';
+import { loadConfig } from '../../src/config.js';
 import { TEST_ENCRYPTION_KEY } from '../helpers/gateway.js';
 import { useTestRedis } from '../helpers/redis.js';
 
@@ -90,6 +95,58 @@ describe.skipIf(!redis)('npm run keys (operator CLI)', () => {
     }[];
     expect(listed[0]?.revokedAt).not.toBeNull();
     expect(listed[0]?.revokedReason).toContain('config.env:2');
+  });
+
+  it('revokes only keys confirmed by their stored hash: a forged string carrying a real key id is suspicious', async () => {
+    // The gateways' view of the same store, to make keys and to check what the scan did to them.
+    const client = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
+    const logger = pino({ level: 'silent' });
+    const identity = createIdentity({ config: loadConfig(env, false), logger, redis: client });
+    try {
+      const create = (name: string) =>
+        identity.keys.create({ clientId: 'partner-11', name, scopes: ['market:read'] }, 'test');
+      const victim = await create('victim');
+      const leaked = await create('leaked');
+      // Key ids are public (logs, audit, Signature-Input): anyone can wrap one in a valid checksum.
+      const forge = (keyId: string) => {
+        const body = `sy_live_${keyId}_${randomBase62(43)}`;
+        return `${body}${checksum(body)}`;
+      };
+      const forgedVictim = forge(victim.record.keyId);
+      const forgedLeaked = forge(leaked.record.keyId);
+      const dir = mkdtempSync(join(tmpdir(), 'scan-'));
+      writeFileSync(join(dir, 'planted.txt'), `${forgedVictim}\nsee also ${forgedLeaked}\n`);
+      writeFileSync(join(dir, 'ci.log'), `token=${leaked.key}\n`);
+
+      const scan = await keys('scan', dir, '--revoke');
+      expect(scan.code).toBe(1);
+      expect(scan.stdout).toContain('3 key(s) found');
+      const planted = join(dir, 'planted.txt');
+      expect(scan.stdout).toContain(
+        `suspicious: key ${victim.record.keyId} in ${planted}:1 (does not match a stored key; nothing revoked)`,
+      );
+      expect(scan.stdout).toContain(
+        `suspicious: key ${leaked.record.keyId} in ${planted}:2 (does not match a stored key; nothing revoked)`,
+      );
+      expect(scan.stdout).toContain(`revoked ${leaked.record.keyId}`);
+      expect(scan.stdout).not.toContain(`revoked ${victim.record.keyId}`);
+      for (const secret of [victim.key, leaked.key, forgedVictim, forgedLeaked])
+        expect(scan.stdout).not.toContain(secret.slice(26));
+
+      expect(await identity.keys.get(victim.record.keyId)).toMatchObject({ revokedAt: null });
+      expect(await identity.keys.get(leaked.record.keyId)).toMatchObject({
+        revokedReason: `found by keys scan in ${join(dir, 'ci.log')}:1`,
+      });
+      // The victim's real key still authenticates; the leaked one is refused.
+      const auth = await identity.keys.authenticate(victim.key, { ip: '127.0.0.1' });
+      expect(auth.principal.keyId).toBe(victim.record.keyId);
+      await expect(identity.keys.authenticate(leaked.key, { ip: '127.0.0.1' })).rejects.toMatchObject({
+        extensions: { code: 'KEY_REVOKED' },
+      });
+    } finally {
+      await identity.close();
+      await client.quit();
+    }
   });
 
   it('refuses to run without a shared store', async () => {

@@ -154,6 +154,70 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('METRICS_PORT', () => {
+  it('serves /metrics on its own listener only, behind METRICS_TOKEN when set, and closes it on shutdown', async () => {
+    const gateway = await startTestGateway({
+      env: { NODE_ENV: 'production', METRICS_PORT: '0', METRICS_TOKEN: TOKEN },
+    });
+    let closed = false;
+    try {
+      const { metricsUrl } = gateway.running;
+      expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      expect(new URL(metricsUrl!).port).not.toBe(new URL(gateway.origin).port);
+      await gateway.graphql(TOKEN_QUERY, undefined, {});
+
+      const scraped = await fetch(metricsUrl!, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(scraped.status).toBe(200);
+      expect(scraped.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const parsed = parseExposition(await scraped.text());
+      expect(sum(parsed, 'switchyard_request_duration_seconds_count', { operation: 'Token' })).toBe(1);
+
+      expect((await fetch(metricsUrl!)).status).toBe(401);
+      expect((await fetch(metricsUrl!, { method: 'POST' })).status).toBe(405);
+      const other = new URL('/graphql', metricsUrl);
+      expect((await fetch(other)).status).toBe(404);
+      // The main port no longer serves it, with or without the token.
+      const main = await fetch(`${gateway.origin}/metrics`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(main.status).toBe(404);
+      expect(await main.text()).not.toContain('switchyard_');
+
+      await gateway.close();
+      closed = true;
+      await expect(fetch(metricsUrl!)).rejects.toThrow();
+    } finally {
+      if (!closed) await gateway.close();
+    }
+  });
+
+  it('is open without METRICS_TOKEN, production included: the port is kept private by the operator', async () => {
+    const gateway = await startTestGateway({ env: { NODE_ENV: 'production', METRICS_PORT: '0' } });
+    try {
+      const scraped = await fetch(gateway.running.metricsUrl!);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('switchyard_requests_in_flight');
+      expect((await fetch(`${gateway.origin}/metrics`)).status).toBe(404);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe('/metrics outside production without a token', () => {
+  it('stays open on the main port', async () => {
+    const gateway = await startTestGateway();
+    try {
+      expect(gateway.running.metricsUrl).toBe(`${gateway.origin}/metrics`);
+      const scraped = await fetch(`${gateway.origin}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('switchyard_requests_in_flight');
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
 describe('Redis errors', () => {
   it('are counted when Redis does not answer', async () => {
     const port = await closedPort();

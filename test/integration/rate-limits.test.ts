@@ -36,7 +36,9 @@ describe('rate limits across two instances sharing Redis', async () => {
       const replies = await Promise.all(
         Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).signed(PLACE, order())),
       );
-      const ok = replies.filter((r) => r.status === 200 && !r.body.errors);
+      // Admitted = 200 (on a loaded machine an admitted order may still time out upstream: it was
+      // admitted and sent all the same, which the sandbox's count below checks).
+      const ok = replies.filter((r) => r.status === 200);
       const limited = replies.filter((r) => r.status === 429);
       expect(ok).toHaveLength(10);
       expect(limited).toHaveLength(90);

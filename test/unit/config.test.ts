@@ -10,6 +10,9 @@ const remote = {
   TRADING_ADDR: 'trading:50051',
 };
 
+/** A production environment that loads: real upstreams and a master key. */
+const production = { ...remote, NODE_ENV: 'production', KEYS_ENCRYPTION_KEY: KEY };
+
 describe('loadConfig', () => {
   it('starts in demo mode on port 4000 with nothing set', () => {
     const config = loadConfig({}, false);
@@ -53,18 +56,89 @@ describe('loadConfig', () => {
   });
 
   it('turns GraphiQL off and expects live keys in production', () => {
-    expect(loadConfig({ NODE_ENV: 'production', KEYS_ENCRYPTION_KEY: KEY }, false)).toMatchObject({
+    expect(loadConfig({ ...production }, false)).toMatchObject({
       graphiql: false,
       apiKeyEnvironment: 'live',
       production: true,
     });
+    expect(loadConfig({ ...production, GRAPHIQL: 'true' }, false).graphiql).toBe(true);
+  });
+
+  it('refuses demo mode in production, naming every missing upstream variable', () => {
+    const run = () => loadConfig({ NODE_ENV: 'production', KEYS_ENCRYPTION_KEY: KEY }, false);
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(
+      /MARKET_URL, SIGNALS_URL, PORTFOLIO_ADDR, TRADING_ADDR: required in production \(demo mode/,
+    );
+    expect(loadConfig({ NODE_ENV: 'development' }, false).upstreams).toEqual({ mode: 'demo' });
+    expect(loadConfig({ NODE_ENV: 'test' }, false).upstreams).toEqual({ mode: 'demo' });
+    // A tool that never calls an upstream (the keys CLI) is not asked for them.
     expect(
-      loadConfig({ NODE_ENV: 'production', GRAPHIQL: 'true', KEYS_ENCRYPTION_KEY: KEY }, false).graphiql,
+      loadConfig({ NODE_ENV: 'production', KEYS_ENCRYPTION_KEY: KEY }, false, { needsUpstreams: false })
+        .production,
     ).toBe(true);
   });
 
+  it('lists every problem of a production environment at once', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' }, false)).toThrow(
+      /TRADING_ADDR: required in production[\s\S]*KEYS_ENCRYPTION_KEY: required/,
+    );
+  });
+
+  it.each(['prod', 'staging', 'Production', 'dev'])('refuses NODE_ENV=%s, naming NODE_ENV', (value) => {
+    const run = () => loadConfig({ NODE_ENV: value }, false);
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(`NODE_ENV: must be development, test or production (got "${value}")`);
+  });
+
+  it('reads METRICS_PORT as a port of its own', () => {
+    expect(loadConfig({}, false).metricsPort).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '9464' }, false).metricsPort).toBe(9464);
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' }, false).metricsPort).toBe(0);
+    expect(() => loadConfig({ METRICS_PORT: 'ninety' }, false)).toThrow(
+      /METRICS_PORT: must be a port number/,
+    );
+    expect(() => loadConfig({ METRICS_PORT: '70000' }, false)).toThrow(/METRICS_PORT:/);
+    expect(() => loadConfig({ PORT: '4000', METRICS_PORT: '4000' }, false)).toThrow(
+      /METRICS_PORT: must differ from PORT \(4000\)/,
+    );
+  });
+
+  it('allows loopback origins outside production and none in production unless CORS_ORIGINS says', () => {
+    expect(loadConfig({}, false).corsOrigins).toBe('loopback');
+    expect(loadConfig({ ...production }, false).corsOrigins).toEqual([]);
+    expect(loadConfig({ ...production, CORS_ORIGINS: '*' }, false).corsOrigins).toBe('*');
+    expect(
+      loadConfig(
+        {
+          ...production,
+          CORS_ORIGINS: 'https://app.example.com, https://Admin.Example.com:443,http://localhost:5173/',
+        },
+        false,
+      ).corsOrigins,
+    ).toEqual(['https://app.example.com', 'https://admin.example.com', 'http://localhost:5173']);
+  });
+
+  it.each([
+    ['a path', 'https://app.example.com/app'],
+    ['a wildcard host', 'https://*.example.com'],
+    ['* among origins', 'https://app.example.com,*'],
+    ['no scheme', 'app.example.com'],
+    ['another scheme', 'ftp://app.example.com'],
+    ['the null origin', 'null'],
+    ['user info', 'https://user@app.example.com'],
+    ['a query', 'https://app.example.com?x=1'],
+    ['an empty entry', 'https://app.example.com,'],
+  ])('refuses CORS_ORIGINS with %s, naming the variable and the entry', (_, value) => {
+    const run = () => loadConfig({ CORS_ORIGINS: value }, false);
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(/CORS_ORIGINS: ".*" is not an origin/);
+  });
+
   it('requires KEYS_ENCRYPTION_KEY in production and with Redis, and checks its size', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' }, false)).toThrow(/KEYS_ENCRYPTION_KEY: required/);
+    expect(() => loadConfig({ ...remote, NODE_ENV: 'production' }, false)).toThrow(
+      /KEYS_ENCRYPTION_KEY: required/,
+    );
     expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, false)).toThrow(
       /KEYS_ENCRYPTION_KEY: required/,
     );

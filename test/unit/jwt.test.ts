@@ -113,6 +113,47 @@ describe('JWT verification', () => {
     expect(await codeOf(verify.verify(token))).toBe('SERVICE_UNAVAILABLE');
   });
 
+  it.each([
+    ['absent', undefined],
+    ['JWT', 'JWT'],
+    ['jwt', 'jwt'],
+    ['at+jwt', 'at+jwt'],
+    ['AT+JWT', 'AT+JWT'],
+    ['application/at+jwt', 'application/at+jwt'],
+  ])('accepts an access token whose typ is %s', async (_, typ) => {
+    const token = await idp.token({}, { header: typ === undefined ? {} : { typ } });
+    expect(await codeOf(verifier({ now: Date.now() }).verify(token))).toBe('accepted');
+  });
+
+  it.each([
+    ['logout+jwt', 'logout+jwt', '(typ "logout+jwt")'],
+    ['an ID token type', 'id_token+jwt', '(typ "id_token+jwt")'],
+    ['a DPoP proof', 'dpop+jwt', '(typ "dpop+jwt")'],
+    ['secevent+jwt', 'application/secevent+jwt', '(typ "application/secevent+jwt")'],
+    ['a number', 1, '(typ is a number, not a string)'],
+  ])('refuses a signed, valid token whose typ is %s: it is not an access token', async (_, typ, shown) => {
+    const token = await idp.token({}, { header: { typ } });
+    const refusal = await verifier({ now: Date.now() })
+      .verify(token)
+      .then(
+        () => undefined,
+        (err: { message: string; extensions?: { code?: string } }) => err,
+      );
+    expect(refusal?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(refusal?.message).toBe(`The bearer token is not an access token ${shown}.`);
+  });
+
+  it('quotes a foreign typ bounded and printable only', async () => {
+    const token = await idp.token({}, { header: { typ: `x\n${'y'.repeat(500)}` } });
+    const message = await verifier({ now: Date.now() })
+      .verify(token)
+      .then(
+        () => 'accepted',
+        (err: Error) => err.message,
+      );
+    expect(message).toBe(`The bearer token is not an access token (typ "x?${'y'.repeat(38)}…").`);
+  });
+
   it('refuses to be configured with symmetric algorithms', () => {
     expect(() =>
       createJwtVerifier({ jwks: { keys: { keys: [] } }, issuer: 'i', audience: 'a', algorithms: ['HS256'] }),

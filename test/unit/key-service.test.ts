@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { generateApiKey } from '../../src/auth/api-key-format.js';
+import { checksum, generateApiKey, randomBase62 } from '../../src/auth/api-key-format.js';
 import { createKeyCrypto } from '../../src/keys/crypto.js';
+import type { KeyBounds } from '../../src/keys/self-service.js';
 import { createKeyService, type KeyService } from '../../src/keys/service.js';
 import { createMemoryApiKeyStore, createMemoryAuditLog } from '../../src/stores/memory.js';
 import type { ApiKeyStore, AuditLog } from '../../src/stores/types.js';
@@ -200,5 +201,115 @@ describe('key service', () => {
     expect(await codeOf(keys.authenticate(key, facts))).toBe('resolved');
     clock += 30_000;
     expect(await codeOf(keys.authenticate(key, facts))).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it.each([
+    [['0.0.0.0/0']],
+    [['0.0.0.0/0', '::/0']],
+    [['::ffff:0:0/96']],
+    [['0.0.0.0/1', '128.0.0.0/1']],
+    [['2000::/3']],
+  ])('refuses the allow-all list %j for any key with BAD_USER_INPUT', async (allowedCidrs) => {
+    expect(await codeOf(create({ allowedCidrs }))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(create({ scopes: ['trade:write'], allowedCidrs }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('does not count a list broader than a /8 (IPv4) or /32 (IPv6) as the allowlist of a trade:write key', async () => {
+    const allButOne = Array.from({ length: 32 }, (_, i) => {
+      const base = i === 0 ? 0 : 2 ** 32 - 2 ** (32 - i);
+      return `${[24, 16, 8, 0].map((s) => (base >>> s) & 255).join('.')}/${i + 1}`;
+    });
+    for (const allowedCidrs of [allButOne, ['10.0.0.0/8', '11.0.0.0/24'], ['2001:db8::/31']]) {
+      expect(await codeOf(create({ scopes: ['trade:write'], allowedCidrs }))).toBe('BAD_USER_INPUT');
+      // Accepted as a restriction, with the expiry the policy asks for.
+      const expiresAt = new Date(clock + 30 * DAY);
+      expect(await codeOf(create({ scopes: ['trade:write'], allowedCidrs, expiresAt }))).toBe('resolved');
+      await keys.revokeAll('acme', 'cap', 'admin');
+    }
+    expect(
+      await codeOf(create({ scopes: ['trade:write'], allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'] })),
+    ).toBe('resolved');
+  });
+
+  describe('within a keys:self bound', () => {
+    const bound: KeyBounds = {
+      scopes: ['market:read', 'keys:self'],
+      allowedCidrs: ['10.0.0.0/8'],
+      expiresAt: '2026-06-08T00:00:00.000Z',
+      plan: 'free',
+    };
+    const narrow = {
+      scopes: ['market:read'],
+      allowedCidrs: ['10.1.0.0/16'],
+      expiresAt: new Date('2026-06-05T00:00:00.000Z'),
+    };
+
+    it('creates a key no wider than the bound', async () => {
+      const { record } = await keys.create({ clientId: 'acme', name: 'ok', ...narrow }, 'self', bound);
+      expect(record).toMatchObject({ scopes: ['market:read'], allowedCidrs: ['10.1.0.0/16'], plan: 'free' });
+    });
+
+    it.each([
+      ['a scope it lacks', { scopes: ['market:read', 'portfolio:read'] }],
+      ['no allowlist', { allowedCidrs: null }],
+      ['a block outside its allowlist', { allowedCidrs: ['192.0.2.0/24'] }],
+      ['no expiry', { expiresAt: null }],
+      ['a later expiry', { expiresAt: new Date('2026-06-09T00:00:00.000Z') }],
+      ['another plan', { plan: 'pro' }],
+    ])('refuses to create a key with %s (FORBIDDEN, audited)', async (_, widened) => {
+      const input = { clientId: 'acme', name: 'wide', ...narrow, ...widened };
+      expect(await codeOf(keys.create(input, 'self', bound))).toBe('FORBIDDEN');
+      expect(await store.listByClient('acme')).toEqual([]);
+      expect((await audit.recent(1))[0]).toMatchObject({
+        type: 'key.refused',
+        code: 'FORBIDDEN',
+        actor: 'self',
+      });
+    });
+
+    it('refuses to rotate or revoke a stronger key, which keeps working unchanged', async () => {
+      const strong = await create({ scopes: ['market:read', 'trade:write'], allowedCidrs: ['10.0.0.0/8'] });
+      expect(await codeOf(keys.rotate(strong.record.keyId, 0, 'self', bound))).toBe('FORBIDDEN');
+      expect(await codeOf(keys.revoke(strong.record.keyId, 'takeover', 'self', bound))).toBe('FORBIDDEN');
+      expect(await store.get(strong.record.keyId)).toMatchObject({ supersededBy: null, revokedAt: null });
+      expect((await store.listByClient('acme')).length).toBe(1);
+      clock += 2000;
+      expect((await keys.authenticate(strong.key, { ip: '10.0.0.1' })).deprecation).toBeNull();
+    });
+
+    it('rotates a weaker key with its expiry clamped to the bound, and revokes it', async () => {
+      const weak = await create({
+        scopes: ['market:read'],
+        allowedCidrs: ['10.1.0.0/16'],
+        expiresAt: new Date(clock + 5 * DAY),
+      });
+      clock += 4 * DAY;
+      const rotated = await keys.rotate(weak.record.keyId, 60, 'self', bound);
+      // Its own lifetime would end on day 9; the bound ends on day 7.
+      expect(rotated.record.expiresAt).toBe(bound.expiresAt);
+      expect(await codeOf(keys.revoke(rotated.record.keyId, 'done', 'self', bound))).toBe('resolved');
+    });
+
+    it('rotates without a bound as before: the lifetime carries over', async () => {
+      const weak = await create({ expiresAt: new Date(clock + 5 * DAY) });
+      clock += 4 * DAY;
+      const rotated = await keys.rotate(weak.record.keyId, 60, 'admin');
+      expect(rotated.record.expiresAt).toBe(new Date(clock + 5 * DAY).toISOString());
+    });
+  });
+
+  describe('confirming a leaked key', () => {
+    it('returns the record only when the presented key hashes to the stored hash', async () => {
+      const { key, record } = await create();
+      expect((await keys.confirmLeak(key))?.keyId).toBe(record.keyId);
+      // Key ids are public: a checksum-valid string built around one is not the key.
+      const body = `sy_test_${record.keyId}_${randomBase62(43)}`;
+      const forged = `${body}${checksum(body)}`;
+      expect(await keys.confirmLeak(forged)).toBeNull();
+      expect(await keys.confirmLeak(generateApiKey('test').key)).toBeNull();
+      expect(await keys.confirmLeak(`${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`)).toBeNull();
+      expect(await keys.confirmLeak('not a key')).toBeNull();
+      expect(await store.get(record.keyId)).toMatchObject({ revokedAt: null });
+    });
   });
 });
