@@ -22,7 +22,7 @@ import {
   createMemoryApiKeyStore,
   createMemoryAuditLog,
   createMemoryNonceStore,
-} from '../src/stores/memory.js';
+} from '../src/stores/index.js';
 
 const BATCHES = 15;
 const PER_BATCH = 2000;

@@ -1,11 +1,11 @@
 /**
- * The processes Switchyard deploys as, in one place: four sandbox upstreams, gateway replicas and
+ * The processes Switchyard deploys as, in one place: one sandbox upstream per source of the list, gateway replicas and
  * the environment that wires them (DESIGN.md "Contract: environment"). docker-compose.yml is checked
  * against it (deploy/compose-check.ts), `npm run sandboxes` and the e2e test run it. The only
  * difference between the two runtimes is the entry file: `node --import tsx x.ts` on the sources,
  * `node dist/x.js` on the build (Dockerfile).
  */
-import type { SourceName } from '../src/gateway/registry.js';
+import { type SourceName, sources } from '../sources/index.js';
 
 export type Runtime = 'source' | 'compiled';
 
@@ -15,46 +15,23 @@ export interface SandboxProcess {
   readonly transport: 'http' | 'grpc';
   /** Entry script, relative to the repository root. */
   readonly script: string;
-  /** Default port of its contract (REST or gRPC): 7001-7004. */
+  /** Default port of its contract (REST or gRPC). */
   readonly port: number;
   /** gRPC sandboxes: default port of the HTTP admin routes (faults, counters, health). */
   readonly adminPort?: number;
   /** The gateway variable that points at it. */
-  readonly targetVariable: 'MARKET_URL' | 'SIGNALS_URL' | 'PORTFOLIO_ADDR' | 'TRADING_ADDR';
+  readonly targetVariable: string;
 }
 
-export const sandboxProcesses: readonly SandboxProcess[] = [
-  {
-    name: 'market',
-    transport: 'http',
-    script: 'sources/market/sandbox/main.ts',
-    port: 7001,
-    targetVariable: 'MARKET_URL',
-  },
-  {
-    name: 'signals',
-    transport: 'http',
-    script: 'sources/signals/sandbox/main.ts',
-    port: 7002,
-    targetVariable: 'SIGNALS_URL',
-  },
-  {
-    name: 'portfolio',
-    transport: 'grpc',
-    script: 'sources/portfolio/sandbox/main.ts',
-    port: 7003,
-    adminPort: 7013,
-    targetVariable: 'PORTFOLIO_ADDR',
-  },
-  {
-    name: 'trading',
-    transport: 'grpc',
-    script: 'sources/trading/sandbox/main.ts',
-    port: 7004,
-    adminPort: 7014,
-    targetVariable: 'TRADING_ADDR',
-  },
-];
+/** One sandbox process per source of sources/index.ts. */
+export const sandboxProcesses: readonly SandboxProcess[] = sources.map((entry) => ({
+  name: entry.name,
+  transport: entry.transport,
+  script: entry.sandboxScript,
+  port: entry.defaultPort,
+  ...(entry.defaultAdminPort === undefined ? {} : { adminPort: entry.defaultAdminPort }),
+  targetVariable: entry.variable,
+}));
 
 /** The gateway's entry script. */
 export const GATEWAY_SCRIPT = 'src/main.ts';
@@ -146,7 +123,9 @@ export function gatewayEnvironment(wiring: GatewayWiring): Record<string, string
     ...wiring.secrets,
   };
   for (const sandbox of sandboxProcesses) {
-    const { host, port } = wiring.sandboxes[sandbox.name];
+    const wired = wiring.sandboxes[sandbox.name];
+    if (!wired) throw new Error(`no address for the ${sandbox.name} sandbox`);
+    const { host, port } = wired;
     env[sandbox.targetVariable] = sandboxTarget(sandbox, host, port);
   }
   return env;

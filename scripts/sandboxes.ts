@@ -1,7 +1,7 @@
 /**
  * `npm run sandboxes [-- --host 127.0.0.1 --market-port 7001 --signals-port 7002 --portfolio-port 7003
- * --portfolio-admin-port 7013 --trading-port 7004 --trading-admin-port 7014]`: the four sandbox
- * upstreams as their own processes (the commands of deploy/commands.ts), in the foreground until
+ * --portfolio-admin-port 7013 --trading-port 7004 --trading-admin-port 7014]`: the sandbox
+ * upstream of every source of sources/index.ts as its own process (the commands of deploy/commands.ts), in the foreground until
  * Ctrl+C. Prints the environment that points a gateway at them.
  */
 import { parseArgs } from 'node:util';

@@ -4,13 +4,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { sources as defaultSources } from '../sources/index.js';
 import type { CorsOrigins } from './gateway/cors.js';
+import type { SourceList } from './gateway/registry.js';
 import type { SamplerName, TracingConfig } from './telemetry/tracing.js';
 
-/** Where the four upstreams are: `demo` starts the sandboxes in-process on free ports. */
+/**
+ * Where the upstreams are: `demo` starts every source's sandbox in-process on a free port; `remote`
+ * has one target per source of the list (its variable's value).
+ */
 export type UpstreamTargets =
   | { mode: 'demo' }
-  | { mode: 'remote'; market: string; signals: string; portfolio: string; trading: string };
+  | { mode: 'remote'; targets: Readonly<Record<string, string>> };
 
 export interface Config {
   port: number;
@@ -77,8 +82,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly code = 'CONFIG_INVALID';
 }
-
-const UPSTREAM_VARS = ['MARKET_URL', 'SIGNALS_URL', 'PORTFOLIO_ADDR', 'TRADING_ADDR'] as const;
 
 const port = z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535);
 
@@ -164,6 +167,8 @@ export interface LoadConfigOptions {
    * @default true
    */
   needsUpstreams?: boolean;
+  /** The sources whose variables are read. @default the list of sources/index.ts */
+  sources?: SourceList;
 }
 
 /** Variables whose values may hold credentials: never quoted in a configuration error. */
@@ -184,10 +189,6 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   LOG_PRETTY: booleanFlag.optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
-  MARKET_URL: httpUrl.optional(),
-  SIGNALS_URL: httpUrl.optional(),
-  PORTFOLIO_ADDR: hostPort.optional(),
-  TRADING_ADDR: hostPort.optional(),
   UPSTREAM_TIMEOUT_MS: z.coerce
     .number({ error: 'must be a number of milliseconds' })
     .int()
@@ -273,21 +274,33 @@ const envSchema = z.object({
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number({ error: 'must be a ratio 0..1' }).min(0).max(1).optional(),
 });
 
+/** One variable per source of the list: an http(s) URL for REST sources, host:port for gRPC ones. */
+function upstreamVariables(list: SourceList) {
+  return Object.fromEntries(
+    list.map((entry) => [entry.variable, (entry.transport === 'http' ? httpUrl : hostPort).optional()]),
+  );
+}
+
 /** Every variable the gateway reads: deployment files are checked against it (npm run compose:check). */
-export const configVariables: readonly string[] = Object.keys(envSchema.shape);
+export const configVariables: readonly string[] = [
+  ...Object.keys(envSchema.shape),
+  ...defaultSources.map((entry) => entry.variable),
+];
 
 /** Reads and validates the environment. Empty strings count as unset. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   stdoutIsTTY = Boolean(process.stdout.isTTY),
-  { needsUpstreams = true }: LoadConfigOptions = {},
+  { needsUpstreams = true, sources = defaultSources }: LoadConfigOptions = {},
 ): Config {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  const targets = z.object(upstreamVariables(sources)).safeParse(present);
+  const issues = [...(parsed.error?.issues ?? []), ...(targets.error?.issues ?? [])];
+  if (!parsed.success || !targets.success) {
+    const lines = issues.map((issue) => {
       const name = String(issue.path[0]);
       const got = SECRET_VARS.has(name) ? 'a value not shown here' : JSON.stringify(present[name]);
       return `  ${issue.path.join('.')}: ${issue.message} (got ${got})`;
@@ -295,13 +308,15 @@ export function loadConfig(
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const upstream = (variable: string) => targets.data[variable];
   const production = e.NODE_ENV === 'production';
   const problems: string[] = [];
-  const set = UPSTREAM_VARS.filter((name) => e[name] !== undefined);
-  const missing = UPSTREAM_VARS.filter((name) => e[name] === undefined);
+  const variables = sources.map((entry) => entry.variable);
+  const set = variables.filter((name) => upstream(name) !== undefined);
+  const missing = variables.filter((name) => upstream(name) === undefined);
   if (set.length > 0 && missing.length > 0) {
     problems.push(
-      `${missing.join(', ')}: must be set too — set all four upstream variables, or none for demo mode (in-process sandboxes)`,
+      `${missing.join(', ')}: must be set too — set every upstream variable, or none for demo mode (in-process sandboxes)`,
     );
   } else if (set.length === 0 && production && needsUpstreams) {
     // Demo mode would serve the sandboxes' fabricated prices as if they were real.
@@ -343,10 +358,7 @@ export function loadConfig(
         ? { mode: 'demo' }
         : {
             mode: 'remote',
-            market: e.MARKET_URL!,
-            signals: e.SIGNALS_URL!,
-            portfolio: e.PORTFOLIO_ADDR!,
-            trading: e.TRADING_ADDR!,
+            targets: Object.fromEntries(sources.map((entry) => [entry.name, upstream(entry.variable)!])),
           },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     graphiql: e.GRAPHIQL ?? !production,

@@ -1,5 +1,18 @@
 import { GraphQLError } from 'graphql';
 
+/** One code of the catalogue. */
+interface CatalogueEntry {
+  /** HTTP status of the response when the error refuses the whole request. */
+  readonly status: number;
+  /** The default message; throw sites refine it for an integrator. */
+  readonly message: string;
+  /**
+   * Always refuses the whole request: the status is set whatever the throw site says. Codes without
+   * it are field errors inside a partial 200 answer unless the throw site asks for the status.
+   */
+  readonly request?: true;
+}
+
 /**
  * The one catalogue of client-facing error codes. Each code keeps its meaning forever: a retired
  * code is deleted from use, never reused. README.md's error table is pinned to this object by a test.
@@ -7,31 +20,44 @@ import { GraphQLError } from 'graphql';
 export const errorCatalogue = {
   UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
   FORBIDDEN: { status: 403, message: 'You are not allowed to access this.' },
-  KEY_EXPIRED: { status: 401, message: 'The API key has expired.' },
-  KEY_REVOKED: { status: 401, message: 'The API key has been revoked.' },
-  IP_NOT_ALLOWED: { status: 403, message: 'Requests from this address are not allowed for this key.' },
-  SIGNATURE_REQUIRED: { status: 401, message: 'This operation requires an HTTP message signature.' },
-  SIGNATURE_INVALID: { status: 401, message: 'The HTTP message signature is invalid.' },
-  SIGNATURE_EXPIRED: { status: 401, message: 'The HTTP message signature is too old or from the future.' },
-  REPLAYED_REQUEST: { status: 401, message: 'This signed request was already received.' },
+  KEY_EXPIRED: { status: 401, message: 'The API key has expired.', request: true },
+  KEY_REVOKED: { status: 401, message: 'The API key has been revoked.', request: true },
+  IP_NOT_ALLOWED: {
+    status: 403,
+    message: 'Requests from this address are not allowed for this key.',
+    request: true,
+  },
+  SIGNATURE_REQUIRED: {
+    status: 401,
+    message: 'This operation requires an HTTP message signature.',
+    request: true,
+  },
+  SIGNATURE_INVALID: { status: 401, message: 'The HTTP message signature is invalid.', request: true },
+  SIGNATURE_EXPIRED: {
+    status: 401,
+    message: 'The HTTP message signature is too old or from the future.',
+    request: true,
+  },
+  REPLAYED_REQUEST: { status: 401, message: 'This signed request was already received.', request: true },
   RATE_LIMITED: { status: 429, message: 'Rate limit exceeded.' },
-  QUERY_TOO_COMPLEX: { status: 400, message: 'The operation is too complex.' },
-  PERSISTED_QUERY_NOT_FOUND: { status: 400, message: 'Persisted operation not found.' },
-  GRAPHQL_PARSE_FAILED: { status: 400, message: 'The GraphQL document could not be parsed.' },
+  QUERY_TOO_COMPLEX: { status: 400, message: 'The operation is too complex.', request: true },
+  PERSISTED_QUERY_NOT_FOUND: { status: 400, message: 'Persisted operation not found.', request: true },
+  GRAPHQL_PARSE_FAILED: { status: 400, message: 'The GraphQL document could not be parsed.', request: true },
   GRAPHQL_VALIDATION_FAILED: {
     status: 400,
     message: 'The GraphQL operation is not valid against the schema.',
+    request: true,
   },
-  BAD_REQUEST: { status: 400, message: 'The HTTP request is malformed.' },
-  REQUEST_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
-  LENGTH_REQUIRED: { status: 411, message: 'The request body must declare its length.' },
+  BAD_REQUEST: { status: 400, message: 'The HTTP request is malformed.', request: true },
+  REQUEST_TOO_LARGE: { status: 413, message: 'The request body is too large.', request: true },
+  LENGTH_REQUIRED: { status: 411, message: 'The request body must declare its length.', request: true },
   BAD_USER_INPUT: { status: 400, message: 'The input is not valid.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   UPSTREAM_UNAVAILABLE: { status: 502, message: 'An upstream service is unavailable.' },
   UPSTREAM_TIMEOUT: { status: 504, message: 'An upstream service did not answer in time.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable.' },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
@@ -41,7 +67,8 @@ export type ErrorDetails = Record<string, string | number | boolean | null | rea
 /**
  * Builds every client-facing error. `message` refines the catalogue text for an integrator;
  * `http` decides whether the code's status becomes the response status (request-level errors)
- * or stays informational (field errors inside a partial 200 response).
+ * or stays informational (field errors inside a partial 200 response); codes the catalogue marks
+ * `request` always set it.
  */
 export function gatewayError(
   code: ErrorCode,
@@ -49,17 +76,35 @@ export function gatewayError(
   details?: ErrorDetails,
   options: { http?: boolean; headers?: Record<string, string>; cause?: unknown } = {},
 ): GraphQLError {
-  const entry = errorCatalogue[code];
+  const entry: CatalogueEntry = errorCatalogue[code];
   return new GraphQLError(message ?? entry.message, {
     originalError: options.cause instanceof Error ? options.cause : undefined,
     extensions: {
       ...details,
       code,
-      ...(options.http
+      ...(options.http || entry.request
         ? { http: { status: entry.status, ...(options.headers ? { headers: options.headers } : {}) } }
         : {}),
     },
   });
+}
+
+/**
+ * Warnings: answered in `extensions.warnings` of a successful response, never as errors. Same rule
+ * as the error catalogue: a code keeps its meaning forever.
+ */
+export const warningCatalogue = {
+  KEY_DEPRECATED: { message: 'This API key was rotated: switch to its replacement before the sunset.' },
+} as const satisfies Record<string, { message: string }>;
+
+export type WarningCode = keyof typeof warningCatalogue;
+
+/** One entry of `extensions.warnings`: its code, a message, and client-safe details. */
+export type GatewayWarning = ErrorDetails & { readonly code: WarningCode; readonly message: string };
+
+/** Builds every warning, from its catalogue entry. */
+export function gatewayWarning(code: WarningCode, message?: string, details?: ErrorDetails): GatewayWarning {
+  return { ...details, code, message: message ?? warningCatalogue[code].message };
 }
 
 /** Whether a value is a code of the catalogue. */

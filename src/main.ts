@@ -12,18 +12,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { sources as defaultSources } from '../sources/index.js';
 import type { RunningSandbox } from '../sources/sandbox-kit/types.js';
 import { createIdentity } from './auth/identity.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { connectSources, type SourceName, startSandboxes } from './gateway/registry.js';
+import { connectSources, type SourceList, startSandboxes } from './gateway/registry.js';
 import { type DemoKeys, seedDemoKeys } from './keys/demo.js';
 import type { KeyService } from './keys/service.js';
 import { createLogger } from './logger.js';
 import { createMetricsResponder, type MetricsResponder } from './plugins/use-metrics-endpoint.js';
 import { createGateway } from './server.js';
-import { createPersistedOperationStore } from './stores/persisted-operations.js';
-import { createMemoryRateLimitStore, createRedisRateLimitStore } from './stores/rate-limit.js';
-import { createMemoryResponseCache, createRedisResponseCache } from './stores/response-cache.js';
+import { createStores } from './stores/index.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
 import { createUpstreamTelemetry } from './telemetry/upstream-telemetry.js';
@@ -33,7 +32,7 @@ export interface RunningSwitchyard {
   readonly url: string;
   readonly port: number;
   /** Demo mode only: the in-process sandboxes. */
-  readonly sandboxes: Record<SourceName, RunningSandbox> | undefined;
+  readonly sandboxes: Readonly<Record<string, RunningSandbox>> | undefined;
   /** API-key lifecycle of this instance (tests and operators' tooling use it). */
   readonly keys: KeyService;
   /** Demo mode without Redis: the demo users' keys, printed once at start. */
@@ -46,30 +45,46 @@ export interface RunningSwitchyard {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** The sources to aggregate. @default the list of sources/index.ts */
+  sources?: SourceList;
+}
+
 /** Starts the gateway for a config: used by the process entry below and by tests. */
-export async function startSwitchyard(config: Config, logger: Logger): Promise<RunningSwitchyard> {
+export async function startSwitchyard(
+  config: Config,
+  logger: Logger,
+  { sources: list = defaultSources }: StartOptions = {},
+): Promise<RunningSwitchyard> {
   if (config.production && config.upstreams.mode === 'demo') {
     // loadConfig refuses this for the gateway; a config built for a tool must not start one.
     throw new ConfigError('Invalid configuration:\n  production needs real upstreams, not demo mode');
   }
-  const sandboxes = config.upstreams.mode === 'demo' ? await startSandboxes() : undefined;
-  const targets: Record<SourceName, string> =
+  const sandboxes: Readonly<Record<string, RunningSandbox>> | undefined =
+    config.upstreams.mode === 'demo' ? await startSandboxes(list) : undefined;
+  const targets =
     config.upstreams.mode === 'demo'
-      ? (Object.fromEntries(
-          Object.entries(sandboxes!).map(([name, sandbox]) => [name, sandbox.target]),
-        ) as Record<SourceName, string>)
-      : config.upstreams;
+      ? Object.fromEntries(Object.entries(sandboxes!).map(([name, sandbox]) => [name, sandbox.target]))
+      : config.upstreams.targets;
   const metrics = createMetrics();
   const tracing = config.tracing ? createTracing(config.tracing, logger) : undefined;
-  const sources = connectSources(
-    targets,
-    config.upstreamTimeoutMs,
-    createUpstreamTelemetry({ metrics, tracer: tracing?.tracer }),
-    { dedup: config.upstreamDedup },
-  );
+  const sources = connectSources(list, targets, {
+    timeoutMs: config.upstreamTimeoutMs,
+    observer: createUpstreamTelemetry({ metrics, tracer: tracing?.tracer }),
+    resilience: { dedup: config.upstreamDedup },
+  });
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger, metrics) : undefined;
 
-  const identity = createIdentity({ config, logger, redis });
+  const stores = createStores({
+    redis,
+    prefix: config.redisKeyPrefix,
+    logger,
+    onResponseCacheError: () => {
+      metrics.responseCache.inc({ result: 'bypass' });
+      metrics.redisErrors.inc({ kind: 'command' });
+    },
+  });
+  const identity = createIdentity({ config, logger, redis, stores });
   const demoKeys =
     config.upstreams.mode === 'demo' && identity.inMemory ? await seedDemoKeys(identity.keys) : undefined;
 
@@ -80,23 +95,9 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
     sources,
     keys: identity.keys,
     nonces: identity.nonces,
-    persistedOperationStore: createPersistedOperationStore({ redis, prefix: config.redisKeyPrefix }),
-    responseCache: !config.responseCache
-      ? undefined
-      : redis
-        ? createRedisResponseCache({
-            redis,
-            prefix: config.redisKeyPrefix,
-            logger,
-            onError: () => {
-              metrics.responseCache.inc({ result: 'bypass' });
-              metrics.redisErrors.inc({ kind: 'command' });
-            },
-          })
-        : createMemoryResponseCache(),
-    rateLimitStore: redis
-      ? createRedisRateLimitStore({ redis, prefix: config.redisKeyPrefix })
-      : createMemoryRateLimitStore(),
+    persistedOperationStore: stores.persistedOperations,
+    responseCache: config.responseCache ? stores.responseCache : undefined,
+    rateLimitStore: stores.rateLimits,
     authenticate: identity.authenticate,
     graphiqlHeaders: demoKeys ? { 'X-API-Key': demoKeys['user-1'] } : {},
     readinessChecks: redis ? { redis: () => redis.ping() } : {},
@@ -149,6 +150,7 @@ export async function startSwitchyard(config: Config, logger: Logger): Promise<R
       // Scraped until the main listener is drained, so the last requests are counted and visible.
       if (metricsServer) await closeNow(metricsServer);
       await identity.close();
+      await stores.close();
       await Promise.allSettled(Object.values(sources).map((connected) => connected.close()));
       if (redis) await redis.quit().catch(() => redis.disconnect());
       // Exports the spans still buffered, the last requests' included.
@@ -295,35 +297,9 @@ async function main(): Promise<void> {
   // Logged, never answered to a client (no request owns them); the process keeps serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const running = await startSwitchyard(config, logger);
-  logger.info(
-    {
-      url: running.url,
-      mode: config.upstreams.mode,
-      production: config.production,
-      graphiql: config.graphiql,
-    },
-    config.upstreams.mode === 'demo'
-      ? `Switchyard (demo upstreams in-process) at ${running.url}`
-      : `Switchyard at ${running.url}`,
-  );
-  logger.info(
-    { metrics: running.metricsUrl ?? null, metricsToken: config.metricsToken !== undefined },
-    metricsLine(config, running.metricsUrl),
-  );
-  // Lines are written in batches: the start-up lines go out now, before anything else is printed.
-  logger.flush();
+  // Signals are handled before anything is printed: a supervisor that reads the start-up lines and
+  // stops the process at once must find the graceful shutdown in place.
   let demoKeyFile: ReturnType<typeof writeDemoSigningKey> | undefined;
-  if (running.demoKeys) {
-    // Printed once, outside the logger (log lines never carry secrets): demo keys live in memory only.
-    demoKeyFile = writeDemoSigningKey(running.demoKeys.signer.privateKeyPem);
-    const pemPath = demoKeyFile.path;
-    process.stdout.write(
-      `\nDemo API keys (shown once; GraphiQL is preset with user-1's):\n` +
-        `  user-1 (market:read portfolio:read trade:write keys:self): ${running.demoKeys['user-1']}\n` +
-        `  user-2 (market:read portfolio:read keys:self):             ${running.demoKeys['user-2']}\n` +
-        `user-1 signs mutations with keyid ${running.demoKeys.signer.keyId}; its Ed25519 private key is in ${pemPath}\n\n`,
-    );
-  }
   let stopping = false;
   const stop = (reason: string, exitCode: number) => {
     if (stopping) return;
@@ -363,6 +339,34 @@ async function main(): Promise<void> {
     logger.fatal({ err }, 'uncaught exception');
     stop('uncaughtException', 1);
   });
+  logger.info(
+    {
+      url: running.url,
+      mode: config.upstreams.mode,
+      production: config.production,
+      graphiql: config.graphiql,
+    },
+    config.upstreams.mode === 'demo'
+      ? `Switchyard (demo upstreams in-process) at ${running.url}`
+      : `Switchyard at ${running.url}`,
+  );
+  logger.info(
+    { metrics: running.metricsUrl ?? null, metricsToken: config.metricsToken !== undefined },
+    metricsLine(config, running.metricsUrl),
+  );
+  // Lines are written in batches: the start-up lines go out now, before anything else is printed.
+  logger.flush();
+  if (running.demoKeys && !stopping) {
+    // Printed once, outside the logger (log lines never carry secrets): demo keys live in memory only.
+    demoKeyFile = writeDemoSigningKey(running.demoKeys.signer.privateKeyPem);
+    const pemPath = demoKeyFile.path;
+    process.stdout.write(
+      `\nDemo API keys (shown once; GraphiQL is preset with user-1's):\n` +
+        `  user-1 (market:read portfolio:read trade:write keys:self): ${running.demoKeys['user-1']}\n` +
+        `  user-2 (market:read portfolio:read keys:self):             ${running.demoKeys['user-2']}\n` +
+        `user-1 signs mutations with keyid ${running.demoKeys.signer.keyId}; its Ed25519 private key is in ${pemPath}\n\n`,
+    );
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

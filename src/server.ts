@@ -40,15 +40,12 @@ import { useGatewayResponseCache } from './plugins/use-response-cache.js';
 import { useSchemaDisclosure } from './plugins/use-schema-disclosure.js';
 import { useSignedMutations } from './plugins/use-signed-mutations.js';
 import { useTracing } from './plugins/use-tracing.js';
-import {
-  createMemoryPersistedOperationStore,
-  type PersistedOperationStore,
-} from './stores/persisted-operations.js';
+import type { NonceStore } from './signing/nonce-store.js';
+import type { PersistedOperationStore } from './stores/persisted-operations.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from './stores/rate-limit.js';
 import type { ResponseCacheStore } from './stores/response-cache.js';
-import type { NonceStore } from './stores/types.js';
 import { createLabelLimiter } from './telemetry/labels.js';
-import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
+import type { GatewayMetrics } from './telemetry/metrics.js';
 import { createYogaLogger } from './telemetry/yoga-logger.js';
 
 export interface GatewayOptions {
@@ -66,12 +63,12 @@ export interface GatewayOptions {
   >;
   /** Signature nonces (Redis across instances, memory otherwise). */
   nonces: NonceStore;
-  /** Rate-limit counters: Redis across instances, memory otherwise. @default memory */
-  rateLimitStore?: RateLimitStore;
+  /** Rate-limit counters: Redis across instances, memory otherwise (src/stores createStores). */
+  rateLimitStore: RateLimitStore;
   /** The response cache's store; none: no response cache. */
   responseCache?: ResponseCacheStore | undefined;
-  /** Automatic persisted queries' registrations: Redis across instances, memory otherwise. @default memory */
-  persistedOperationStore?: PersistedOperationStore;
+  /** Automatic persisted queries' registrations: Redis across instances, memory otherwise. */
+  persistedOperationStore: PersistedOperationStore;
   /** The persisted-operation allowlist. @default schema/operations, loaded once here */
   clientOperations?: readonly ClientOperation[];
   logger: Logger;
@@ -83,12 +80,9 @@ export interface GatewayOptions {
   /** Extra readiness checks (Redis), beside one per source. */
   readinessChecks?: Record<string, ReadinessCheck>;
   /** Set to true when the process is draining: /readyz then answers 503 at once. */
-  isDraining?: () => boolean;
-  /**
-   * The instance's metrics, shared with its upstreams' observer (main.ts builds both).
-   * @default fresh metrics in their own registry
-   */
-  metrics?: GatewayMetrics;
+  isDraining: () => boolean;
+  /** The instance's metrics, shared with its upstreams' observer (main.ts builds both). */
+  metrics: GatewayMetrics;
   /** Tracing on: spans per request and GraphQL phase. @default none: tracing off, no cost */
   tracer?: Tracer | undefined;
 }
@@ -102,15 +96,15 @@ export function createGateway({
   sources,
   keys,
   nonces,
-  rateLimitStore = createMemoryRateLimitStore(),
+  rateLimitStore,
   responseCache,
-  persistedOperationStore = createMemoryPersistedOperationStore(),
+  persistedOperationStore,
   clientOperations = loadClientOperations(),
   authenticate,
   graphiqlHeaders = {},
   readinessChecks = {},
-  isDraining = () => false,
-  metrics = createMetrics(),
+  isDraining,
+  metrics,
   tracer,
 }: GatewayOptions): Gateway {
   const schema = buildGatewaySchema([

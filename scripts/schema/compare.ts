@@ -1,8 +1,9 @@
 /**
  * The registry check: every change between a baseline and the new schema with its criticality
- * (@graphql-inspector/core), breaking ones failing unless allowlisted, and every client operation
- * validated against the new schema and checked against the changes to what it uses. An allowlist
- * entry never excuses a broken client operation: change the operation (the client) as well.
+ * (@graphql-inspector/core, with policy directives judged by direction in policy-diff.ts), breaking
+ * ones failing unless allowlisted, and every client operation validated against the new schema and
+ * checked against the changes to what it uses. An allowlist entry never excuses a broken client
+ * operation: change the operation (the client) as well.
  */
 import { type Change, CriticalityLevel, diff } from '@graphql-inspector/core';
 import type { GraphQLSchema } from 'graphql';
@@ -15,6 +16,7 @@ import {
   validateOperations,
 } from './operations.js';
 import { ALLOWLIST_FILE, OPERATIONS_DIR } from './paths.js';
+import { isPolicyDirectiveUsage, policyChanges } from './policy-diff.js';
 
 export interface SchemaCheckInput {
   /** Undefined when there is no baseline yet: only the operations are checked. */
@@ -22,7 +24,10 @@ export interface SchemaCheckInput {
   readonly current: GraphQLSchema;
   readonly operations: readonly ClientOperation[];
   readonly allowlist: readonly AllowedChange[];
-  /** The baseline cannot show applied directives (introspection): skip DIRECTIVE_USAGE_* changes. */
+  /**
+   * The baseline cannot show applied directives (introspection): skip DIRECTIVE_USAGE_* changes and
+   * policy changes.
+   */
   readonly ignoreDirectiveUsages?: boolean;
 }
 
@@ -52,9 +57,17 @@ const isDangerous = (change: Change) => change.criticality.level === Criticality
 /** Runs the check; pure apart from the inspector's diff. */
 export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckResult> {
   const { baseline, current, operations, allowlist, ignoreDirectiveUsages = false } = input;
-  const diffed = (baseline ? await diff(baseline, current) : []).filter(
-    (change) => !(ignoreDirectiveUsages && change.type.startsWith('DIRECTIVE_USAGE_')),
-  );
+  const diffed = baseline
+    ? [
+        // Policy directives are judged by direction (policy-diff.ts), not as any directive usage.
+        ...(await diff(baseline, current)).filter(
+          (change) =>
+            !isPolicyDirectiveUsage(change) &&
+            !(ignoreDirectiveUsages && change.type.startsWith('DIRECTIVE_USAGE_')),
+        ),
+        ...(ignoreDirectiveUsages ? [] : policyChanges(baseline, current)),
+      ]
+    : [];
   const changes = diffed.map((change) => ({
     change,
     allowedBy: isBreaking(change)

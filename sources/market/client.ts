@@ -1,8 +1,8 @@
 /** Typed client of the market upstream (openapi.yaml) over an injected HttpUpstream. */
-
+import { inChunks } from '../../src/upstream/batch-loader.js';
+import type { UpstreamCallOptions } from '../../src/upstream/call.js';
 import { isUpstreamError, UpstreamError } from '../../src/upstream/errors.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
-import type { UpstreamCallScope } from '../../src/upstream/observer.js';
 import {
   type Candle,
   type CandleInterval,
@@ -11,29 +11,20 @@ import {
   type TokenPage,
 } from './types.js';
 
-/** Per-call options: the request's abort signal and id. */
-export interface MarketCallOptions {
-  signal?: AbortSignal | undefined;
-  /** Forwarded as `x-request-id`. */
-  requestId?: string | undefined;
-  /** The request's telemetry, for metrics, logs and trace propagation. */
-  scope?: UpstreamCallScope | undefined;
-}
-
 /** The market upstream's operations. Failures throw UpstreamError; 404s of single lookups are null. */
 export interface MarketClient {
   /** Known tokens among `ids` (batch endpoint; more than 500 ids go out as parallel chunks). */
-  getTokens(ids: readonly string[], options?: MarketCallOptions): Promise<TokenMarket[]>;
+  getTokens(ids: readonly string[], options?: UpstreamCallOptions): Promise<TokenMarket[]>;
   /** One token, or null when the upstream does not know it. */
-  getToken(id: string, options?: MarketCallOptions): Promise<TokenMarket | null>;
+  getToken(id: string, options?: UpstreamCallOptions): Promise<TokenMarket | null>;
   /** One page of tokens by market capitalisation, largest first. */
-  listTokens(limit: number, offset: number, options?: MarketCallOptions): Promise<TokenPage>;
+  listTokens(limit: number, offset: number, options?: UpstreamCallOptions): Promise<TokenPage>;
   /** The most recent candles of a token, oldest first, or null for an unknown token. */
   getCandles(
     id: string,
     interval: CandleInterval,
     limit: number,
-    options?: MarketCallOptions,
+    options?: UpstreamCallOptions,
   ): Promise<Candle[] | null>;
   /** Resolves when `GET /healthz` answers 2xx. */
   ping(signal: AbortSignal): Promise<void>;
@@ -44,24 +35,18 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** Creates the client; it keeps no state besides the upstream it is given. */
 export function createMarketClient(upstream: HttpUpstream): MarketClient {
-  const get = <T>(
-    path: string,
-    route: string,
-    { signal, requestId, scope }: MarketCallOptions = {},
-  ): Promise<T> =>
-    upstream.getJson<T>(path, {
-      signal,
-      requestId,
-      route,
-      scope,
-    });
+  const get = <T>(path: string, route: string, options?: UpstreamCallOptions): Promise<T> =>
+    upstream.getJson<T>(path, { ...options, route });
 
   // Only the envelope and the ids the loaders key on are checked: a cheap guard against an
   // upstream that answers JSON of another shape, which would otherwise surface as a TypeError.
   const contractError = (path: string) =>
     new UpstreamError('UPSTREAM_UNAVAILABLE', upstream.name, `unexpected body shape from GET ${path}`);
 
-  async function getTokenChunk(ids: readonly string[], options?: MarketCallOptions): Promise<TokenMarket[]> {
+  async function getTokenChunk(
+    ids: readonly string[],
+    options?: UpstreamCallOptions,
+  ): Promise<TokenMarket[]> {
     const body = await get<unknown>(
       `/v1/tokens?ids=${ids.map(encodeURIComponent).join(',')}`,
       '/v1/tokens',
@@ -75,14 +60,7 @@ export function createMarketClient(upstream: HttpUpstream): MarketClient {
   }
 
   return {
-    async getTokens(ids, options) {
-      if (ids.length <= MAX_BATCH_IDS) return ids.length === 0 ? [] : getTokenChunk(ids, options);
-      const chunks: Promise<TokenMarket[]>[] = [];
-      for (let i = 0; i < ids.length; i += MAX_BATCH_IDS) {
-        chunks.push(getTokenChunk(ids.slice(i, i + MAX_BATCH_IDS), options));
-      }
-      return (await Promise.all(chunks)).flat();
-    },
+    getTokens: (ids, options) => inChunks(ids, MAX_BATCH_IDS, (chunk) => getTokenChunk(chunk, options)),
 
     async getToken(id, options) {
       try {

@@ -1,6 +1,6 @@
 /** The market source: owns `Token` (identity, price, candles) and the token queries. */
 import { readFileSync } from 'node:fs';
-import type { Source, SourceDefinition } from '../../src/gateway/source.js';
+import { httpSource, type Source, type SourceDefinition } from '../../src/gateway/source.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createMarketClient } from './client.js';
 import { createMarketLoaders, type MarketLoaders } from './loaders.js';
@@ -27,3 +27,21 @@ export function createMarketSource(upstream: HttpUpstream): Source<'market', Mar
     ping: (signal) => client.ping(signal),
   };
 }
+
+/** The market source as the gateway plugs it in (sources/index.ts). */
+export const marketSource = httpSource({
+  definition: marketDefinition,
+  variable: 'MARKET_URL',
+  defaultPort: 7001,
+  create: createMarketSource,
+  codegen: {
+    context: '../resolvers.js#MarketContext',
+    mappers: {
+      Token: '../resolvers.js#TokenParent',
+      Price: '../types.js#TokenPrice',
+      Candle: '../types.js#Candle',
+    },
+  },
+  sandboxScript: 'sources/market/sandbox/main.ts',
+  loadSandbox: async () => (await import('./sandbox/server.js')).startMarketSandbox,
+});

@@ -1,8 +1,9 @@
 /** The portfolio source: accounts and positions from the portfolio gRPC service. */
 import { readFileSync } from 'node:fs';
-import type { Source, SourceDefinition } from '../../src/gateway/source.js';
+import { grpcSource, type Source, type SourceDefinition, TOKEN_STUB } from '../../src/gateway/source.js';
 import type { GrpcUpstream } from '../../src/upstream/grpc.js';
-import { createPortfolioClient } from './client.js';
+import { authorizeAccount } from './authorize.js';
+import { createPortfolioClient, portfolioService } from './client.js';
 import { createPortfolioLoaders, type PortfolioLoaders } from './loaders.js';
 import { portfolioResolvers } from './resolvers.js';
 
@@ -28,3 +29,25 @@ export function createPortfolioSource(upstream: GrpcUpstream): Source<'portfolio
     ping: (signal) => client.ping(signal),
   };
 }
+
+/** The portfolio source as the gateway plugs it in (sources/index.ts); it owns account ownership. */
+export const portfolioSource = grpcSource({
+  definition: portfolioDefinition,
+  service: portfolioService,
+  variable: 'PORTFOLIO_ADDR',
+  defaultPort: 7003,
+  defaultAdminPort: 7013,
+  create: createPortfolioSource,
+  codegen: {
+    context: '../resolvers.js#PortfolioContext',
+    mappers: {
+      Account: '../messages.js#Account',
+      Portfolio: '../messages.js#Portfolio',
+      Position: '../messages.js#Position',
+      Token: TOKEN_STUB,
+    },
+  },
+  sandboxScript: 'sources/portfolio/sandbox/main.ts',
+  loadSandbox: async () => (await import('./sandbox/server.js')).startPortfolioSandbox,
+  capabilities: { authorizeAccount },
+});

@@ -2,10 +2,11 @@
  * Per-request DataLoaders of the portfolio source: one batch RPC per tick and loader, results in key
  * order, a failed batch rejects every key with the same client error.
  */
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { RequestScope } from '../../src/gateway/source.js';
+import { createBatchLoader } from '../../src/upstream/batch-loader.js';
+import { createUpstreamCalls } from '../../src/upstream/call.js';
 import type { PortfolioClient } from './client.js';
-import { toPortfolioError } from './errors.js';
 import type { Account, Portfolio } from './messages.js';
 
 /** Most ids one batch RPC accepts (portfolio.proto). */
@@ -23,50 +24,32 @@ export interface PortfolioLoaders {
 
 /** Creates fresh loaders bound to the request's signal and id. */
 export function createPortfolioLoaders(client: PortfolioClient, scope: RequestScope): PortfolioLoaders {
-  const options = { signal: scope.signal, requestId: scope.requestId, scope: scope.telemetry };
-  const guard = async <T>(pending: Promise<T>): Promise<T> => {
-    try {
-      return await pending;
-    } catch (err) {
-      throw toPortfolioError(err, scope.signal.aborted ? undefined : scope.log);
-    }
-  };
+  const calls = createUpstreamCalls(scope);
 
-  const accounts = new DataLoader<string, Account | null>(
-    async (ids) => {
-      const byId = new Map((await guard(client.batchGetAccounts(ids, options))).map((a) => [a.id, a]));
-      return ids.map((id) => byId.get(id) ?? null);
+  const accounts = createBatchLoader(calls, {
+    name: 'portfolio.accounts',
+    batch: (ids, options) => client.batchGetAccounts(ids, options),
+    keyOf: (account) => account.id,
+    maxBatchSize: MAX_BATCH_IDS,
+  });
+
+  const portfolios = createBatchLoader(calls, {
+    name: 'portfolio.portfolios',
+    batch: (ids, options) => client.batchGetPortfolios(ids, options),
+    keyOf: (portfolio) => portfolio.accountId,
+    maxBatchSize: MAX_BATCH_IDS,
+    // A portfolio names its owner, so ownership checks later in the request cost no call.
+    onLoad: (id, portfolio) =>
+      accounts.prime(id, portfolio && { id, userId: portfolio.userId, name: portfolio.accountName }),
+  });
+
+  const accountsByUser = createBatchLoader(calls, {
+    name: 'portfolio.accountsByUser',
+    each: (userId: string, options) => client.listAccounts(userId, options),
+    onLoad: (_userId, list) => {
+      for (const account of list) accounts.prime(account.id, account);
     },
-    { maxBatchSize: MAX_BATCH_IDS, name: 'portfolio.accounts' },
-  );
-
-  const portfolios = new DataLoader<string, Portfolio | null>(
-    async (ids) => {
-      const found = await guard(client.batchGetPortfolios(ids, options));
-      const byId = new Map(found.map((p) => [p.accountId, p]));
-      return ids.map((id) => {
-        const portfolio = byId.get(id) ?? null;
-        // A portfolio names its owner, so ownership checks later in the request cost no call.
-        accounts.prime(id, portfolio && { id, userId: portfolio.userId, name: portfolio.accountName });
-        return portfolio;
-      });
-    },
-    { maxBatchSize: MAX_BATCH_IDS, name: 'portfolio.portfolios' },
-  );
-
-  const accountsByUser = new DataLoader<string, Account[]>(
-    (userIds) =>
-      guard(
-        Promise.all(
-          userIds.map(async (userId) => {
-            const list = await client.listAccounts(userId, options);
-            for (const account of list) accounts.prime(account.id, account);
-            return list;
-          }),
-        ),
-      ),
-    { name: 'portfolio.accountsByUser' },
-  );
+  });
 
   return { accounts, portfolios, accountsByUser };
 }

@@ -1,22 +1,14 @@
 /** Typed client of the signals upstream (openapi.yaml) over an injected HttpUpstream. */
+import { inChunks } from '../../src/upstream/batch-loader.js';
+import type { UpstreamCallOptions } from '../../src/upstream/call.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
-import type { UpstreamCallScope } from '../../src/upstream/observer.js';
 import { MAX_BATCH_IDS, type Signal } from './types.js';
-
-/** Per-call options: the request's abort signal and id. */
-export interface SignalsCallOptions {
-  signal?: AbortSignal | undefined;
-  /** Forwarded as `x-request-id`. */
-  requestId?: string | undefined;
-  /** The request's telemetry, for metrics, logs and trace propagation. */
-  scope?: UpstreamCallScope | undefined;
-}
 
 /** The signals upstream's operations. Failures throw UpstreamError. */
 export interface SignalsClient {
   /** Signals of the tokens among `ids` that have one (more than 500 ids go out as parallel chunks). */
-  getSignals(ids: readonly string[], options?: SignalsCallOptions): Promise<Signal[]>;
+  getSignals(ids: readonly string[], options?: UpstreamCallOptions): Promise<Signal[]>;
   /** Resolves when `GET /healthz` answers 2xx. */
   ping(signal: AbortSignal): Promise<void>;
 }
@@ -26,15 +18,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** Creates the client; it keeps no state besides the upstream it is given. */
 export function createSignalsClient(upstream: HttpUpstream): SignalsClient {
-  const get = <T>(path: string, route: string, { signal, requestId, scope }: SignalsCallOptions = {}) =>
-    upstream.getJson<T>(path, {
-      signal,
-      requestId,
-      route,
-      scope,
-    });
+  const get = <T>(path: string, route: string, options?: UpstreamCallOptions) =>
+    upstream.getJson<T>(path, { ...options, route });
 
-  async function getChunk(ids: readonly string[], options?: SignalsCallOptions): Promise<Signal[]> {
+  async function getChunk(ids: readonly string[], options?: UpstreamCallOptions): Promise<Signal[]> {
     const body = await get<unknown>(
       `/v1/signals?tokenIds=${ids.map(encodeURIComponent).join(',')}`,
       '/v1/signals',
@@ -54,13 +41,7 @@ export function createSignalsClient(upstream: HttpUpstream): SignalsClient {
   }
 
   return {
-    async getSignals(ids, options) {
-      if (ids.length <= MAX_BATCH_IDS) return ids.length === 0 ? [] : getChunk(ids, options);
-      const chunks: Promise<Signal[]>[] = [];
-      for (let i = 0; i < ids.length; i += MAX_BATCH_IDS)
-        chunks.push(getChunk(ids.slice(i, i + MAX_BATCH_IDS), options));
-      return (await Promise.all(chunks)).flat();
-    },
+    getSignals: (ids, options) => inChunks(ids, MAX_BATCH_IDS, (chunk) => getChunk(chunk, options)),
 
     async ping(signal) {
       await get<unknown>('/healthz', '/healthz', { signal });

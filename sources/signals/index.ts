@@ -1,6 +1,6 @@
 /** The signals source: extends market's `Token` with its current trading `signal`. */
 import { readFileSync } from 'node:fs';
-import type { Source, SourceDefinition } from '../../src/gateway/source.js';
+import { httpSource, type Source, type SourceDefinition, TOKEN_STUB } from '../../src/gateway/source.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createSignalsClient } from './client.js';
 import { createSignalsLoaders, type SignalsLoaders } from './loaders.js';
@@ -27,3 +27,17 @@ export function createSignalsSource(upstream: HttpUpstream): Source<'signals', S
     ping: (signal) => client.ping(signal),
   };
 }
+
+/** The signals source as the gateway plugs it in (sources/index.ts). */
+export const signalsSource = httpSource({
+  definition: signalsDefinition,
+  variable: 'SIGNALS_URL',
+  defaultPort: 7002,
+  create: createSignalsSource,
+  codegen: {
+    context: '../resolvers.js#SignalsContext',
+    mappers: { Token: TOKEN_STUB, Signal: '../types.js#Signal' },
+  },
+  sandboxScript: 'sources/signals/sandbox/main.ts',
+  loadSandbox: async () => (await import('./sandbox/server.js')).startSignalsSandbox,
+});

@@ -1,8 +1,8 @@
 /** The trading source: orders from the trading gRPC service. */
 import { readFileSync } from 'node:fs';
-import type { Source, SourceDefinition } from '../../src/gateway/source.js';
+import { grpcSource, type Source, type SourceDefinition, TOKEN_STUB } from '../../src/gateway/source.js';
 import type { GrpcUpstream } from '../../src/upstream/grpc.js';
-import { createTradingClient } from './client.js';
+import { createTradingClient, tradingService } from './client.js';
 import { createTradingLoaders, type TradingLoaders } from './loaders.js';
 import { tradingResolvers } from './resolvers.js';
 
@@ -27,3 +27,19 @@ export function createTradingSource(upstream: GrpcUpstream): Source<'trading', T
     ping: (signal) => client.ping(signal),
   };
 }
+
+/** The trading source as the gateway plugs it in (sources/index.ts). */
+export const tradingSource = grpcSource({
+  definition: tradingDefinition,
+  service: tradingService,
+  variable: 'TRADING_ADDR',
+  defaultPort: 7004,
+  defaultAdminPort: 7014,
+  create: createTradingSource,
+  codegen: {
+    context: '../resolvers.js#TradingContext',
+    mappers: { Order: '../messages.js#Order', Token: TOKEN_STUB },
+  },
+  sandboxScript: 'sources/trading/sandbox/main.ts',
+  loadSandbox: async () => (await import('./sandbox/server.js')).startTradingSandbox,
+});

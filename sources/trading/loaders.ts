@@ -3,10 +3,12 @@
  * key order, a failed batch rejects every key with the same client error) and the other calls,
  * bound to the request's signal and id, with their failures already mapped to client errors.
  */
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { RequestScope } from '../../src/gateway/source.js';
+import { createBatchLoader } from '../../src/upstream/batch-loader.js';
+import { createUpstreamCalls } from '../../src/upstream/call.js';
 import type { ListOrdersFilter, TradingClient } from './client.js';
-import { toCancelOrderError, toPlaceOrderError, toTradingError } from './errors.js';
+import { cancelOrderFailures, placeOrderFailures } from './errors.js';
 import type { Order, PlaceOrderInput } from './messages.js';
 
 /** Most ids one batch RPC accepts (trading.proto). */
@@ -26,23 +28,14 @@ export interface TradingLoaders {
 
 /** Creates fresh loaders bound to the request's signal and id. */
 export function createTradingLoaders(client: TradingClient, scope: RequestScope): TradingLoaders {
-  const options = { signal: scope.signal, requestId: scope.requestId, scope: scope.telemetry };
-  // Nobody reads the outcome of a request whose client has gone: do not log its aborted calls.
-  const log = () => (scope.signal.aborted ? undefined : scope.log);
+  const calls = createUpstreamCalls(scope);
 
-  const orders = new DataLoader<string, Order | null>(
-    async (ids) => {
-      let found: Order[];
-      try {
-        found = await client.batchGetOrders(ids, options);
-      } catch (err) {
-        throw toTradingError(err, log());
-      }
-      const byId = new Map(found.map((o) => [o.id, o]));
-      return ids.map((id) => byId.get(id) ?? null);
-    },
-    { maxBatchSize: MAX_BATCH_IDS, name: 'trading.orders' },
-  );
+  const orders = createBatchLoader(calls, {
+    name: 'trading.orders',
+    batch: (ids, options) => client.batchGetOrders(ids, options),
+    keyOf: (order) => order.id,
+    maxBatchSize: MAX_BATCH_IDS,
+  });
 
   const remember = (order: Order): Order => {
     orders.clear(order.id).prime(order.id, order);
@@ -52,25 +45,16 @@ export function createTradingLoaders(client: TradingClient, scope: RequestScope)
   return {
     orders,
     async listOrders(accountId, filter) {
-      try {
-        return (await client.listOrders(accountId, filter, options)).map(remember);
-      } catch (err) {
-        throw toTradingError(err, log());
-      }
+      return (await calls.run((options) => client.listOrders(accountId, filter, options))).map(remember);
     },
     async placeOrder(input) {
-      try {
-        return remember(await client.placeOrder(input, options));
-      } catch (err) {
-        throw toPlaceOrderError(err, input.clientOrderId, log());
-      }
+      const failures = placeOrderFailures(input.clientOrderId);
+      return remember(await calls.run((options) => client.placeOrder(input, options), failures));
     },
     async cancelOrder(orderId) {
-      try {
-        return remember(await client.cancelOrder(orderId, options));
-      } catch (err) {
-        throw toCancelOrderError(err, log());
-      }
+      return remember(
+        await calls.run((options) => client.cancelOrder(orderId, options), cancelOrderFailures),
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Wires identity for one gateway process: key stores (Redis or memory), the key service with its
- * usage flush timer, the JWT verifier, and the request authenticator.
+ * Wires identity for one gateway process: the key service over the key stores (from createStores),
+ * its usage flush timer, the JWT verifier, and the request authenticator.
  */
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
@@ -9,14 +9,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createKeyCrypto, parseEncryptionKey } from '../keys/crypto.js';
 import { createKeyService, type KeyService } from '../keys/service.js';
-import { createMemoryApiKeyStore, createMemoryAuditLog, createMemoryNonceStore } from '../stores/memory.js';
-import {
-  createRedisApiKeyStore,
-  createRedisAuditLog,
-  createRedisInvalidationBus,
-  createRedisNonceStore,
-} from '../stores/redis.js';
-import type { NonceStore } from '../stores/types.js';
+import type { NonceStore } from '../signing/nonce-store.js';
+import { createStores, type Stores } from '../stores/index.js';
 import { type Authenticator, createAuthenticator } from './authenticate.js';
 import { createJwtVerifier, type JwtVerifier } from './jwt.js';
 
@@ -28,7 +22,7 @@ export interface Identity {
   authenticate: Authenticator;
   /** Whether keys live in this process only (no Redis). */
   inMemory: boolean;
-  /** Stops the usage flush timer after a last flush. */
+  /** Stops the usage flush timer after a last flush; closes the stores only if it created them. */
   close(): Promise<void>;
 }
 
@@ -39,37 +33,36 @@ export interface IdentityOptions {
   >;
   logger: Logger;
   redis: Redis | undefined;
+  /**
+   * The stores identity uses (main.ts passes its createStores()'s, and closes them). Omitted (the
+   * keys CLI, tests): made here on `redis` and closed with the identity.
+   */
+  stores?: Pick<Stores, 'kind' | 'apiKeys' | 'audit' | 'invalidations' | 'nonces'> | undefined;
   /** How often buffered key usage is written, in ms. @default 5000 */
   usageFlushMs?: number;
-  /** Counts JWKS fetches (metrics). */
-  onJwksFetch?: (outcome: 'ok' | 'error') => void;
 }
 
 export function createIdentity({
   config,
   logger,
   redis,
+  stores: given,
   usageFlushMs = 5000,
-  onJwksFetch,
 }: IdentityOptions): Identity {
   if (config.keysEncryptionKey.ephemeral) {
     logger.warn('KEYS_ENCRYPTION_KEY is not set: using a random key for this process (keys die with it)');
   }
   const crypto = createKeyCrypto(parseEncryptionKey(config.keysEncryptionKey.value));
-  const stores = redis
-    ? {
-        store: createRedisApiKeyStore({ redis, prefix: config.redisKeyPrefix }),
-        audit: createRedisAuditLog({ redis, prefix: config.redisKeyPrefix }),
-        invalidations: createRedisInvalidationBus({ redis, prefix: config.redisKeyPrefix }),
-        nonces: createRedisNonceStore({ redis, prefix: config.redisKeyPrefix }),
-      }
-    : {
-        store: createMemoryApiKeyStore(),
-        audit: createMemoryAuditLog(),
-        invalidations: undefined,
-        nonces: createMemoryNonceStore(),
-      };
-  const keys = createKeyService({ ...stores, crypto, logger, environment: config.apiKeyEnvironment });
+  const owned = given ? undefined : createStores({ redis, prefix: config.redisKeyPrefix, logger });
+  const stores = given ?? owned!;
+  const keys = createKeyService({
+    store: stores.apiKeys,
+    audit: stores.audit,
+    invalidations: stores.invalidations,
+    crypto,
+    logger,
+    environment: config.apiKeyEnvironment,
+  });
   const jwt = config.jwt
     ? createJwtVerifier({
         jwks:
@@ -78,7 +71,6 @@ export function createIdentity({
             : { keys: readJwksFile(config.jwt.jwks.file) },
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,
-        ...(onJwksFetch ? { onFetch: onJwksFetch } : {}),
       })
     : null;
   const timer = setInterval(() => void keys.flushUsage(), usageFlushMs);
@@ -88,11 +80,11 @@ export function createIdentity({
     nonces: stores.nonces,
     jwt,
     authenticate: createAuthenticator({ keys, jwt, trustedProxyHops: config.trustedProxyHops }),
-    inMemory: !redis,
+    inMemory: stores.kind === 'memory',
     async close() {
       clearInterval(timer);
       await keys.flushUsage();
-      await stores.invalidations?.close();
+      await owned?.close();
     },
   };
 }

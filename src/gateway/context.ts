@@ -5,14 +5,17 @@
 
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { authorizeAccount } from '../../sources/portfolio/index.js';
 import type { Authentication } from '../auth/authenticate.js';
 import type { PrincipalContext } from '../auth/principal.js';
+import { gatewayError } from '../errors.js';
 import type { KeyService } from '../keys/service.js';
 import { requestIdOf } from '../plugins/use-request-id.js';
 import { requestTelemetryOf } from '../telemetry/request-telemetry.js';
-import { type ConnectedSources, type SourceLoaders, type SourceName, sourceNames } from './registry.js';
+import { type ConnectedSources, capabilityProvider } from './registry.js';
 import type { RequestScope } from './source.js';
+
+/** Per-request loaders of every source, under the source's name (each source reads its own). */
+export type SourceLoaders = { readonly [sourceName: string]: unknown };
 
 /** What every resolver receives. Each source reads its loaders under its own name. */
 export type GatewayContext = RequestScope &
@@ -22,7 +25,10 @@ export type GatewayContext = RequestScope &
     clientIp: string;
     /** API-key lifecycle, for the key-admin operations. */
     keys: KeyService;
-    /** Refuses (FORBIDDEN) an account that is not the principal's: object-level authorization across sources. */
+    /**
+     * Refuses (FORBIDDEN) an account that is not the principal's: object-level authorization across
+     * sources, offered by the source that owns accounts (its `authorizeAccount` capability).
+     */
     authorizeAccount(accountId: string): Promise<void>;
   };
 
@@ -36,6 +42,11 @@ export interface ContextFactoryOptions {
 
 /** Returns Yoga's `context` function: the request's principal and fresh loaders of every source. */
 export function createContextFactory({ sources, logger, keys, authenticationOf }: ContextFactoryOptions) {
+  const connected = Object.values(sources);
+  const accounts = capabilityProvider(
+    connected.map((c) => c.entry),
+    'authorizeAccount',
+  );
   return ({ request }: YogaInitialContext): GatewayContext => {
     const requestId = requestIdOf(request);
     const { principal, clientIp } = authenticationOf(request);
@@ -49,16 +60,23 @@ export function createContextFactory({ sources, logger, keys, authenticationOf }
       // Upstream calls count towards this request's metrics, access log line and trace.
       telemetry: requestTelemetryOf(request),
     };
-    const loaders: Partial<Record<SourceName, unknown>> = {};
-    for (const name of sourceNames) loaders[name] = sources[name].source.createLoaders(scope);
-    const typedLoaders = loaders as SourceLoaders;
+    const loaders: Record<string, unknown> = {};
+    for (const { source } of connected) loaders[source.name] = source.createLoaders(scope);
     return {
       ...scope,
-      ...typedLoaders,
+      ...loaders,
       principal,
       clientIp,
       keys,
-      authorizeAccount: (accountId: string) => authorizeAccount(typedLoaders.portfolio, principal, accountId),
+      authorizeAccount: accounts
+        ? (accountId: string) =>
+            accounts.capabilities!.authorizeAccount!(loaders[accounts.name], principal, accountId)
+        : async () => {
+            // No source owns accounts: nothing can prove ownership, so nothing is allowed.
+            throw gatewayError('FORBIDDEN', 'This account is not one of your accounts.', {
+              argument: 'accountId',
+            });
+          },
     };
   };
 }

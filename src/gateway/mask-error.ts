@@ -1,42 +1,52 @@
 /**
- * Error masking: every error a client sees carries a catalogue code, and nothing internal.
- * Catalogue errors pass; upstream failures become their client error; GraphQL's own request errors
- * get their stable code; anything else is logged in full and reaches the client as
- * INTERNAL_SERVER_ERROR.
+ * Error masking: every error a client sees carries a catalogue code, and nothing internal. What an
+ * error is comes from the one classification (src/upstream/error-class.ts): catalogue errors pass;
+ * upstream failures become their client error; GraphQL's own request errors get their stable code;
+ * anything else reaches the client as INTERNAL_SERVER_ERROR (and Yoga's logger logs it in full).
  */
 import { GraphQLError } from 'graphql';
 import { type ErrorCode, gatewayError, isErrorCode } from '../errors.js';
-import { isUpstreamError, toClientError } from '../upstream/errors.js';
+import { classifyError } from '../upstream/error-class.js';
+import { isUpstreamError, toClientError, type UpstreamError } from '../upstream/errors.js';
+
+/** The catalogue code of each kind of GraphQL request error. */
+const requestErrorCodes = {
+  parse: 'GRAPHQL_PARSE_FAILED',
+  variables: 'BAD_USER_INPUT',
+  validation: 'GRAPHQL_VALIDATION_FAILED',
+} as const satisfies Record<string, ErrorCode>;
 
 /** Yoga's `maskError`: returns the client-facing version of an error. */
 export function maskError(error: unknown): Error {
-  if (!(error instanceof GraphQLError)) return internal(undefined);
-  const code = error.extensions?.['code'];
-  if (isErrorCode(code) && !error.extensions['unexpected']) {
-    // Yoga's own HTTP errors (invalid JSON body) carry the parser's error, which quotes the body.
-    return 'originalError' in error.extensions ? withoutOriginal(error) : error;
+  const kind = classifyError(error);
+  if (!(error instanceof GraphQLError)) {
+    return isUpstreamError(error) ? toClientError(error) : internal(undefined);
   }
-  const original = error.originalError;
-  if (isUpstreamError(original)) return withLocation(toClientError(original), error);
-  if (original instanceof GraphQLError && isErrorCode(original.extensions?.['code'])) {
-    return withLocation(original, error, error.message);
+  switch (kind) {
+    case 'catalogue':
+      return catalogueError(error);
+    case 'upstream':
+      return withLocation(toClientError(error.originalError as UpstreamError), error);
+    case 'parse':
+    case 'variables':
+    case 'validation':
+      return withLocation(
+        gatewayError(requestErrorCodes[kind], error.message, undefined, { http: true }),
+        error,
+      );
+    case 'internal':
+      return internal(error);
   }
-  // graphql-js coercing a variable wraps the scalar's own error: still the client's input.
-  const coercion = original instanceof GraphQLError && error.message.startsWith('Variable "$');
-  if (!original || coercion) {
-    // graphql-js request errors (syntax, validation, variable coercion) carry no original error.
-    return withLocation(
-      gatewayError(requestErrorCode(error.message), error.message, undefined, { http: true }),
-      error,
-    );
-  }
-  return internal(error);
 }
 
-function requestErrorCode(message: string): ErrorCode {
-  if (message.startsWith('Syntax Error')) return 'GRAPHQL_PARSE_FAILED';
-  if (message.startsWith('Variable "$')) return 'BAD_USER_INPUT';
-  return 'GRAPHQL_VALIDATION_FAILED';
+/** A catalogue error as the client sees it: itself, or the one a resolver threw, at its path. */
+function catalogueError(error: GraphQLError): GraphQLError {
+  // graphql-jit's errors may have no extensions at all, whatever GraphQLError's type says.
+  if (!isErrorCode(error.extensions?.code)) {
+    return withLocation(error.originalError as GraphQLError, error, error.message);
+  }
+  // Yoga's own HTTP errors (invalid JSON body) carry the parser's error, which quotes the body.
+  return 'originalError' in error.extensions ? withoutOriginal(error) : error;
 }
 
 function internal(error: GraphQLError | undefined): GraphQLError {

@@ -39,10 +39,9 @@ import {
   valueFromASTUntyped,
 } from 'graphql';
 import { satisfiesScopes } from '../auth/scopes.js';
-import { fieldsWithDirective, scopeRequirements } from './scopes.js';
+import { policyEntries, type SchemaPolicy, type ScopeRequirement, schemaPolicy } from './schema-policy.js';
 
-/** Scopes a field needs: an OR of ANDs, as `@requiresScopes` declares it. */
-export type ScopeRequirement = readonly (readonly string[])[];
+export type { ScopeRequirement } from './schema-policy.js';
 
 /** One field the executor resolves (per parent object). */
 export interface FieldOccurrence {
@@ -77,6 +76,8 @@ export interface OperationAnalysis {
   readonly introspection: boolean;
   /** Whether it selects a field marked `@signed` (every mutation needs a signature anyway). */
   readonly selectsSignedField: boolean;
+  /** The policy of the schema it was analysed against (what the cost estimate weighs it with). */
+  readonly policy: SchemaPolicy;
 }
 
 /** Raw request variables, as the policies see them before execution coerces them. */
@@ -94,6 +95,8 @@ export interface OperationAnalyzer {
   ): OperationAnalysis | null;
   /** `@requiresScopes` by coordinate, read from the schema once. */
   readonly scopes: ReadonlyMap<string, ScopeRequirement>;
+  /** Every field policy of the schema, by coordinate (schema-policy.ts). */
+  readonly policy: SchemaPolicy;
   readonly schema: GraphQLSchema;
 }
 
@@ -126,8 +129,9 @@ export function createOperationAnalyzer(
   schema: GraphQLSchema,
   { maxOccurrences = 5000 }: OperationAnalyzerOptions = {},
 ): OperationAnalyzer {
-  const scopes: ReadonlyMap<string, ScopeRequirement> = scopeRequirements(schema);
-  const signedFields = new Set(fieldsWithDirective(schema, 'signed').keys());
+  const policy = schemaPolicy(schema);
+  const scopes: ReadonlyMap<string, ScopeRequirement> = new Map(policyEntries(policy, 'scopes'));
+  const signedFields = new Set(policyEntries(policy, 'signed').map(([coordinate]) => coordinate));
   const cache = new WeakMap<DocumentNode, Map<string, DocumentEntry | null>>();
 
   function entryOf(document: DocumentNode, operationName: string | null | undefined) {
@@ -149,6 +153,7 @@ export function createOperationAnalyzer(
   return {
     schema,
     scopes,
+    policy,
     analyze(document, operationName, variables) {
       const entry = entryOf(document, operationName);
       if (!entry) return null;
@@ -160,7 +165,16 @@ export function createOperationAnalyzer(
       let analysis = entry.byConditions.get(key);
       if (!analysis) {
         const conditions = new Map(entry.conditionVariables.map((name, i) => [name, values[i]]));
-        analysis = walk(schema, document, operationName, conditions, scopes, signedFields, maxOccurrences);
+        analysis = walk(
+          schema,
+          document,
+          operationName,
+          conditions,
+          policy,
+          scopes,
+          signedFields,
+          maxOccurrences,
+        );
         if (entry.byConditions.size < MAX_CONDITION_ENTRIES) entry.byConditions.set(key, analysis);
       }
       return analysis;
@@ -183,6 +197,7 @@ function walk(
   document: DocumentNode,
   operationName: string | null | undefined,
   conditions: ReadonlyMap<string, unknown>,
+  policy: SchemaPolicy,
   scopes: ReadonlyMap<string, ScopeRequirement>,
   signedFields: ReadonlySet<string>,
   maxOccurrences: number,
@@ -307,6 +322,7 @@ function walk(
     coordinates,
     introspection,
     selectsSignedField: [...coordinates].some((c) => signedFields.has(c)),
+    policy,
   };
 }
 

@@ -4,8 +4,9 @@
  * `candles(limit:)`) and fields that cost an upstream call per parent weighted extra. The query
  * protection plugin refuses operations over a limit with it; the per-client cost budget charges it.
  *
- * The model follows the IBM GraphQL cost specification (`@cost` weights, `@listSize` with
- * `assumedSize` and `slicingArguments`), configured here by schema coordinate rather than in SDL:
+ * The model follows the IBM GraphQL cost specification: `@cost(weight)` and `@listSize(assumedSize,
+ * slicingArguments)` in the SDL (as Hive's and Apollo's demand control name them), read from the
+ * schema's policy (schema-policy.ts) of the analysis priced:
  *
  *   cost(field) = weight(field) + size(field) × (objectCost | scalarCost + Σ cost(child))
  *
@@ -30,30 +31,24 @@ import {
   valueFromASTUntyped,
 } from 'graphql';
 import { createOperationAnalyzer, mayResolve, type OperationAnalysis } from './operation-analysis.js';
+import type { ListSizePolicy } from './schema-policy.js';
 
 /** How big a list field's answer is (IBM cost spec's `@listSize`). */
-export interface ListSize {
-  /** Items assumed when no slicing argument says how many. */
-  readonly assumedSize?: number;
-  /**
-   * Arguments that give the size: an Int (`first`, `limit`) is the size; a list (`ids`) counts by its
-   * length. The largest one given wins.
-   */
-  readonly slicingArguments?: readonly string[];
-}
+export type ListSize = ListSizePolicy;
 
 export interface OperationCostOptions {
   /**
    * Extra weight of a field, each time it is resolved (per parent), by coordinate: fields that cost
-   * an upstream call per parent instead of one batched call per request.
-   * @default { 'Token.candles': 10 } (the market upstream has no batch endpoint for candles)
+   * an upstream call per parent instead of one batched call per request. Replaces the SDL's weights.
+   * @default the schema's `@cost(weight)` (e.g. `Token.candles`: the market upstream has no batch
+   * endpoint for candles)
    */
   readonly fieldWeights?: Readonly<Record<string, number>>;
   /**
-   * List sizes by coordinate. Lists not named here are sliced by an Int argument named `first`,
-   * `last` or `limit`, else by the length of a list argument, else `defaultListSize`.
-   * @default { 'Portfolio.positions': { assumedSize: 500 } } (the largest account served; the
-   * portfolio upstream does not page positions)
+   * List sizes by coordinate; replaces the SDL's. Lists without one are sliced by an Int argument
+   * named `first`, `last` or `limit`, else by the length of a list argument, else `defaultListSize`.
+   * @default the schema's `@listSize` (e.g. `Portfolio.positions`: 500 assumed, the largest account
+   * served; the portfolio upstream does not page positions)
    */
   readonly listSizes?: Readonly<Record<string, ListSize>>;
   /** Cost of every object (a composite value) an answer can hold. @default 1 */
@@ -66,10 +61,8 @@ export interface OperationCostOptions {
   readonly defaultListSize?: number;
 }
 
-export const defaultFieldWeights: Readonly<Record<string, number>> = { 'Token.candles': 10 };
-export const defaultListSizes: Readonly<Record<string, ListSize>> = {
-  'Portfolio.positions': { assumedSize: 500 },
-};
+/** Items assumed in a list with neither a slicing argument nor an assumed size, by default. */
+export const DEFAULT_LIST_SIZE = 10;
 const GENERIC_SLICING_ARGUMENTS = ['first', 'last', 'limit'];
 
 /** Variables the estimate reads: the request's raw `variables` (before coercion). */
@@ -131,18 +124,23 @@ export function operationCost(
   return analysis ? evaluateCostPlan(analysis, compileCostPlan(analysis, options), variables) : 0;
 }
 
-/** Prices each occurrence of an analysis from the schema and the document alone. */
+/** Prices each occurrence of an analysis from the schema (its policy) and the document alone. */
 export function compileCostPlan(
   analysis: OperationAnalysis,
   {
-    fieldWeights = defaultFieldWeights,
-    listSizes = defaultListSizes,
+    fieldWeights,
+    listSizes,
     objectCost = 1,
     scalarCost = 0,
     mutationCost = 10,
-    defaultListSize = 10,
+    defaultListSize = DEFAULT_LIST_SIZE,
   }: OperationCostOptions = {},
 ): CostPlan {
+  const { policy } = analysis;
+  const weightOf = (coordinate: string) =>
+    (fieldWeights ? fieldWeights[coordinate] : policy[coordinate]?.cost) ?? 0;
+  const listSizeOf = (coordinate: string) =>
+    listSizes ? listSizes[coordinate] : policy[coordinate]?.listSize;
   const defaults = new Map<string, unknown>();
   for (const definition of analysis.operation.variableDefinitions ?? []) {
     if (definition.defaultValue)
@@ -150,7 +148,7 @@ export function compileCostPlan(
   }
 
   const listSize = (coordinate: string, args: readonly GraphQLArgument[], node: FieldNode): Size => {
-    const configured = listSizes[coordinate];
+    const configured = listSizeOf(coordinate);
     const assumed = configured?.assumedSize ?? defaultListSize;
     const slicing = configured?.slicingArguments
       ? args.filter((arg) => configured.slicingArguments!.includes(arg.name))
@@ -177,7 +175,7 @@ export function compileCostPlan(
   };
 
   return analysis.occurrences.map(({ coordinate, field, node, root }) => ({
-    weight: (fieldWeights[coordinate] ?? 0) + (root && analysis.kind === 'mutation' ? mutationCost : 0),
+    weight: weightOf(coordinate) + (root && analysis.kind === 'mutation' ? mutationCost : 0),
     size: isListType(getNullableType(field.type)) ? listSize(coordinate, field.args, node) : undefined,
     each: isCompositeType(getNamedType(field.type)) ? objectCost : scalarCost,
   }));

@@ -1,154 +1,64 @@
 /**
- * The source registry: one line per upstream. Each entry knows its transport, how to build its
- * Source over a connected upstream, and how to start its sandbox for demo mode and tests.
+ * Operations over a list of sources (sources/index.ts, or a test's own list): connect each to its
+ * upstream, start each sandbox, collect their definitions. Nothing here names a source.
  */
-
-import type { ServiceClientConstructor } from '@grpc/grpc-js';
-import { createMarketSource, marketDefinition } from '../../sources/market/index.js';
-import {
-  createPortfolioSource,
-  portfolioDefinition,
-  portfolioService,
-} from '../../sources/portfolio/index.js';
 import type { RunningSandbox, SandboxOptions } from '../../sources/sandbox-kit/types.js';
-import { createSignalsSource, signalsDefinition } from '../../sources/signals/index.js';
-import { createTradingSource, tradingDefinition, tradingService } from '../../sources/trading/index.js';
-import { createGrpcUpstream, type GrpcUpstream } from '../upstream/grpc.js';
-import { createHttpUpstream, type HttpUpstream } from '../upstream/http.js';
-import type { UpstreamObserver } from '../upstream/observer.js';
-import type { ResilienceOptions } from '../upstream/resilience.js';
-import type { Source, SourceDefinition } from './source.js';
+import type { ConnectedSource, ConnectOptions, SourceDefinition, SourceEntry } from './source.js';
 
-/** A source bound to its live upstream connection. */
-export interface ConnectedSource<S extends Source = Source> {
-  readonly source: S;
-  close(): Promise<void>;
+/** A list of sources, in composition order. */
+export type SourceList = readonly SourceEntry[];
+
+/** A connected source with the entry it came from (its capabilities). */
+export interface ConnectedEntry extends ConnectedSource {
+  readonly entry: SourceEntry;
 }
 
-type StartSandbox = (options?: SandboxOptions) => Promise<RunningSandbox>;
+/** The connected sources, by name, in list order. */
+export type ConnectedSources = Readonly<Record<string, ConnectedEntry>>;
 
-interface RegistryEntry<S extends Source> {
-  readonly transport: 'http' | 'grpc';
-  /** SDL and resolvers without a connection: what schema:print and schema:check compose. */
-  readonly definition: SourceDefinition;
-  /** `observer` receives every call of the upstream (metrics, tracing). */
-  connect(
-    target: string,
-    timeoutMs: number,
-    observer?: UpstreamObserver,
-    resilience?: ResilienceOptions,
-  ): ConnectedSource<S>;
-  /** Loaded lazily: production never imports sandbox code. */
-  loadSandbox(): Promise<StartSandbox>;
-}
-
-function http<S extends Source>(
-  definition: SourceDefinition,
-  create: (upstream: HttpUpstream) => S,
-  loadSandbox: () => Promise<StartSandbox>,
-): RegistryEntry<S> {
-  const { name } = definition;
-  return {
-    transport: 'http',
-    definition,
-    connect(target, timeoutMs, observer, resilience) {
-      const upstream = createHttpUpstream({ name, url: target, timeoutMs, observer, resilience });
-      return { source: create(upstream), close: () => upstream.close() };
-    },
-    loadSandbox,
-  };
-}
-
-function grpc<S extends Source>(
-  definition: SourceDefinition,
-  service: ServiceClientConstructor,
-  create: (upstream: GrpcUpstream) => S,
-  loadSandbox: () => Promise<StartSandbox>,
-): RegistryEntry<S> {
-  const { name } = definition;
-  return {
-    transport: 'grpc',
-    definition,
-    connect(target, timeoutMs, observer, resilience) {
-      const upstream = createGrpcUpstream(service, {
-        name,
-        address: target,
-        deadlineMs: timeoutMs,
-        observer,
-        resilience,
-      });
-      return { source: create(upstream), close: async () => upstream.close() };
-    },
-    loadSandbox,
-  };
-}
-
-export const sourceRegistry = {
-  market: http(
-    marketDefinition,
-    createMarketSource,
-    async () => (await import('../../sources/market/sandbox/server.js')).startMarketSandbox,
-  ),
-  signals: http(
-    signalsDefinition,
-    createSignalsSource,
-    async () => (await import('../../sources/signals/sandbox/server.js')).startSignalsSandbox,
-  ),
-  portfolio: grpc(
-    portfolioDefinition,
-    portfolioService,
-    createPortfolioSource,
-    async () => (await import('../../sources/portfolio/sandbox/server.js')).startPortfolioSandbox,
-  ),
-  trading: grpc(
-    tradingDefinition,
-    tradingService,
-    createTradingSource,
-    async () => (await import('../../sources/trading/sandbox/server.js')).startTradingSandbox,
-  ),
-};
-
-export type SourceName = keyof typeof sourceRegistry;
-export const sourceNames = Object.keys(sourceRegistry) as SourceName[];
-
-/** The connected sources, by name. */
-export type ConnectedSources = {
-  [K in SourceName]: ConnectedSource<ReturnType<(typeof sourceRegistry)[K]['connect']>['source']>;
-};
-
-/** Per-request loaders of every source, by source name (they sit on the context under that name). */
-export type SourceLoaders = { [K in SourceName]: ReturnType<ConnectedSources[K]['source']['createLoaders']> };
-
-/** Every source's SDL and resolvers, in registry order, without connecting anything. */
-export function sourceDefinitions(): SourceDefinition[] {
-  return sourceNames.map((name) => sourceRegistry[name].definition);
+/** Every source's SDL and resolvers, in list order, without connecting anything. */
+export function sourceDefinitions(list: SourceList): SourceDefinition[] {
+  return list.map((entry) => entry.definition);
 }
 
 /**
  * Connects every source to its upstream target (`http://…` for REST, `host:port` for gRPC); every
- * upstream reports its calls to `observer` (main.ts passes the instance's metrics and tracing).
+ * upstream reports its calls to `options.observer` (main.ts passes the instance's metrics and tracing).
  */
 export function connectSources(
-  targets: Record<SourceName, string>,
-  timeoutMs: number,
-  observer?: UpstreamObserver,
-  resilience?: ResilienceOptions,
+  list: SourceList,
+  targets: Readonly<Record<string, string>>,
+  options: ConnectOptions,
 ): ConnectedSources {
-  const connected = sourceNames.map((name) => [
-    name,
-    sourceRegistry[name].connect(targets[name], timeoutMs, observer, resilience),
-  ]);
-  return Object.fromEntries(connected) as ConnectedSources;
+  return Object.fromEntries(
+    list.map((entry) => {
+      const target = targets[entry.name];
+      if (target === undefined)
+        throw new Error(`no upstream target for source ${entry.name} (${entry.variable})`);
+      return [entry.name, { entry, ...entry.connect(target, options) }];
+    }),
+  );
 }
 
-/** Starts every sandbox in-process (demo mode and tests). */
-export async function startSandboxes(
+/** Starts every sandbox of the list in-process (demo mode and tests). */
+export async function startSandboxes<L extends SourceList>(
+  list: L,
   options: SandboxOptions = {},
-): Promise<Record<SourceName, RunningSandbox>> {
+): Promise<Record<L[number]['name'], RunningSandbox>> {
   const entries = await Promise.all(
-    sourceNames.map(
-      async (name) => [name, await (await sourceRegistry[name].loadSandbox())(options)] as const,
-    ),
+    list.map(async (entry) => [entry.name, await (await entry.loadSandbox())(options)] as const),
   );
-  return Object.fromEntries(entries) as Record<SourceName, RunningSandbox>;
+  return Object.fromEntries(entries) as Record<L[number]['name'], RunningSandbox>;
+}
+
+/** The entry of the list offering a capability, if one does (at most one may). */
+export function capabilityProvider(
+  list: SourceList,
+  capability: keyof NonNullable<SourceEntry['capabilities']>,
+): SourceEntry | undefined {
+  const providers = list.filter((entry) => entry.capabilities?.[capability] !== undefined);
+  if (providers.length > 1) {
+    throw new Error(`sources ${providers.map((p) => p.name).join(', ')} all offer ${capability}: keep one`);
+  }
+  return providers[0];
 }

@@ -1,50 +1,27 @@
 /**
  * Field policy from the SDL: every field carrying `@requiresScopes` checks the principal's scopes
  * before its resolver runs. The policy lives in the schema (reviewed in pull requests, visible in
- * schema/schema.graphql); this wraps resolvers once, at boot, so requests pay one set lookup.
+ * schema/schema.graphql, read once by schema-policy.ts); this wraps resolvers once, at boot, so
+ * requests pay one set lookup.
  */
-import { getDirective } from '@graphql-tools/utils';
 import {
   defaultFieldResolver,
   type GraphQLFieldResolver,
-  GraphQLObjectType,
+  type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
 import type { PrincipalContext } from '../auth/principal.js';
 import { satisfiesScopes } from '../auth/scopes.js';
 import { gatewayError } from '../errors.js';
+import { policyEntries, type ScopeRequirement, schemaPolicy } from './schema-policy.js';
 
-/** Coordinates (`Type.field`) carrying a directive, with the directive's arguments. */
-export function fieldsWithDirective(
-  schema: GraphQLSchema,
-  directive: string,
-): Map<string, Record<string, unknown>> {
-  const found = new Map<string, Record<string, unknown>>();
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
-    for (const field of Object.values(type.getFields())) {
-      const args = getDirective(schema, field, directive)?.[0];
-      if (args) found.set(`${type.name}.${field.name}`, args);
-    }
-  }
-  return found;
-}
-
-/** Scopes each guarded field needs (`@requiresScopes`), by coordinate. */
-export function scopeRequirements(schema: GraphQLSchema): Map<string, string[][]> {
-  const required = new Map<string, string[][]>();
-  for (const [coordinate, args] of fieldsWithDirective(schema, 'requiresScopes')) {
-    const scopes = args.scopes as string[][];
-    if (scopes.length === 0 || scopes.some((all) => all.length === 0)) {
-      throw new Error(`${coordinate}: @requiresScopes needs non-empty scope lists`);
-    }
-    required.set(coordinate, scopes);
-  }
-  return required;
+/** Scopes each guarded field needs (`@requiresScopes`), by coordinate, from the schema's policy. */
+export function scopeRequirements(schema: GraphQLSchema): Map<string, ScopeRequirement> {
+  return new Map(policyEntries(schemaPolicy(schema), 'scopes'));
 }
 
 /** Wraps the resolvers of every field with @requiresScopes; returns the coordinates guarded. */
-export function applyScopePolicy(schema: GraphQLSchema): Map<string, string[][]> {
+export function applyScopePolicy(schema: GraphQLSchema): Map<string, ScopeRequirement> {
   const guarded = scopeRequirements(schema);
   for (const [coordinate, required] of guarded) {
     const [typeName, fieldName] = coordinate.split('.') as [string, string];

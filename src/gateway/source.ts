@@ -2,10 +2,21 @@
  * The contract between the gateway and a source (sources/<name>/). A source owns its SDL and its
  * resolvers; the gateway stitches all of them into one executable schema at boot and gives every
  * request fresh DataLoaders from each source, so per-request batching never leaks across requests.
+ *
+ * A source is plugged in as data: one `SourceEntry` (built with `httpSource` or `grpcSource`) in
+ * the list of sources/index.ts says everything the gateway, config, codegen, the sandbox runner
+ * and the deployment files need to know of it. The core reads entries and never names a source.
  */
+
 import type { IResolvers } from '@graphql-tools/utils';
+import type { ServiceClientConstructor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { UpstreamCallScope } from '../upstream/observer.js';
+import type { RunningSandbox, SandboxOptions } from '../../sources/sandbox-kit/types.js';
+import type { Principal } from '../auth/principal.js';
+import { createGrpcUpstream, type GrpcUpstream } from '../upstream/grpc.js';
+import { createHttpUpstream, type HttpUpstream } from '../upstream/http.js';
+import type { UpstreamCallScope, UpstreamObserver } from '../upstream/observer.js';
+import type { ResilienceOptions } from '../upstream/resilience.js';
 
 /** What a source sees of the request it serves. */
 export interface RequestScope {
@@ -36,4 +47,126 @@ export interface Source<TName extends string = string, TLoaders = unknown> {
   createLoaders(scope: RequestScope): TLoaders;
   /** Readiness probe: resolves when the upstream answers, rejects otherwise. */
   ping(signal: AbortSignal): Promise<void>;
+}
+
+/** A source bound to its live upstream connection. */
+export interface ConnectedSource<S extends Source = Source> {
+  readonly source: S;
+  close(): Promise<void>;
+}
+
+/** How the gateway connects every source (main.ts decides, from config). */
+export interface ConnectOptions {
+  /** Per-call timeout (HTTP) or deadline (gRPC), in ms. */
+  readonly timeoutMs: number;
+  /** Receives every upstream call (metrics, tracing). */
+  readonly observer?: UpstreamObserver | undefined;
+  /** Retries, breaker, bulkhead, deduplication. @default resilience.ts's defaults */
+  readonly resilience?: ResilienceOptions | undefined;
+}
+
+/** Starts a source's sandbox: a real server of its contract with deterministic data and faults. */
+export type StartSandbox = (options?: SandboxOptions) => Promise<RunningSandbox>;
+
+/**
+ * What one source offers the gateway and the other sources, typed by the source that offers it;
+ * the gateway hands it to resolvers through the request context.
+ */
+export interface SourceCapabilities<TLoaders> {
+  /**
+   * Object-level authorization of accounts across sources (trading's orders, the cache): resolves
+   * when the account is the principal's, throws FORBIDDEN otherwise — the same for an unknown one.
+   */
+  authorizeAccount?(loaders: TLoaders, principal: Principal | null, accountId: string): Promise<void>;
+}
+
+/** One source as data: the entry sources/index.ts lists. */
+export interface SourceEntry<TName extends string = string, TLoaders = unknown> {
+  readonly name: TName;
+  readonly transport: 'http' | 'grpc';
+  /**
+   * The gateway variable that points at the upstream (`MARKET_URL`: an http(s) URL; gRPC
+   * sources' `…_ADDR`: host:port). None set outside production: demo mode, sandboxes in-process.
+   */
+  readonly variable: string;
+  /** Port of the upstream's contract in deployments (sandbox processes, compose). */
+  readonly defaultPort: number;
+  /** gRPC sandboxes: port of their HTTP admin routes in deployments. */
+  readonly defaultAdminPort?: number | undefined;
+  /** SDL and resolvers without a connection: what schema:print and schema:check compose. */
+  readonly definition: SourceDefinition & { readonly name: TName };
+  /**
+   * GraphQL Code Generator's view of the resolvers: the context type and the model type each
+   * GraphQL type is resolved from (`file#Type`, relative to `sources/<name>/generated/`).
+   */
+  readonly codegen: { readonly context: string; readonly mappers: Readonly<Record<string, string>> };
+  /** Entry script of the sandbox as a process (`npm run sandboxes`, compose), from the repository root. */
+  readonly sandboxScript: string;
+  /** The sandbox, loaded lazily: production never imports sandbox code. */
+  loadSandbox(): Promise<StartSandbox>;
+  /** Connects to the upstream at `target` (an http(s) URL, or host:port for gRPC). */
+  connect(target: string, options: ConnectOptions): ConnectedSource<Source<TName, TLoaders>>;
+  readonly capabilities?: SourceCapabilities<TLoaders> | undefined;
+}
+
+/** Codegen mapper of a `Token` returned by a source that does not own it: market completes it from its id. */
+export const TOKEN_STUB = '{ readonly id: string }';
+
+/** What every entry builder takes beside its transport's upstream. */
+interface EntryBase<TName extends string, TLoaders> {
+  readonly definition: SourceDefinition & { readonly name: TName };
+  readonly variable: string;
+  readonly defaultPort: number;
+  readonly codegen: SourceEntry['codegen'];
+  readonly sandboxScript: string;
+  loadSandbox(): Promise<StartSandbox>;
+  readonly capabilities?: SourceCapabilities<TLoaders>;
+}
+
+/** An entry for a REST upstream reached over one pooled undici connection set. */
+export function httpSource<TName extends string, TLoaders>(
+  entry: EntryBase<TName, TLoaders> & { create(upstream: HttpUpstream): Source<TName, TLoaders> },
+): SourceEntry<TName, TLoaders> {
+  const { create, ...rest } = entry;
+  return {
+    ...rest,
+    name: entry.definition.name,
+    transport: 'http',
+    connect(target, { timeoutMs, observer, resilience }) {
+      const upstream = createHttpUpstream({
+        name: rest.definition.name,
+        url: target,
+        timeoutMs,
+        observer,
+        resilience,
+      });
+      return { source: create(upstream), close: () => upstream.close() };
+    },
+  };
+}
+
+/** An entry for a gRPC upstream, with its generated service client and an admin port for its sandbox. */
+export function grpcSource<TName extends string, TLoaders>(
+  entry: EntryBase<TName, TLoaders> & {
+    readonly service: ServiceClientConstructor;
+    readonly defaultAdminPort: number;
+    create(upstream: GrpcUpstream): Source<TName, TLoaders>;
+  },
+): SourceEntry<TName, TLoaders> {
+  const { create, service, ...rest } = entry;
+  return {
+    ...rest,
+    name: entry.definition.name,
+    transport: 'grpc',
+    connect(target, { timeoutMs, observer, resilience }) {
+      const upstream = createGrpcUpstream(service, {
+        name: rest.definition.name,
+        address: target,
+        deadlineMs: timeoutMs,
+        observer,
+        resilience,
+      });
+      return { source: create(upstream), close: async () => upstream.close() };
+    },
+  };
 }

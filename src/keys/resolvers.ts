@@ -10,6 +10,7 @@ import { requirePrincipal } from '../auth/principal.js';
 import { gatewayError } from '../errors.js';
 import { actingBounds, type KeyBounds, narrowedCreation } from './self-service.js';
 import type { KeyService } from './service.js';
+import { type KeyState, keyState } from './state.js';
 import type { ApiKeyRecord } from './types.js';
 
 export interface KeysContext extends PrincipalContext {
@@ -26,6 +27,14 @@ interface CreateApiKeyInput {
   signingEd25519PublicKey?: string | null;
   signingHmacSecret?: string | null;
 }
+
+/** The schema's ApiKeyStatus for each state. */
+const API_KEY_STATUS = {
+  active: 'ACTIVE',
+  grace: 'GRACE',
+  expired: 'EXPIRED',
+  revoked: 'REVOKED',
+} as const satisfies Record<KeyState, string>;
 
 const isAdmin = (principal: Principal) => principal.scopes.has('keys:admin');
 
@@ -138,11 +147,7 @@ export const keysResolvers = {
   },
   ApiKey: {
     id: (record: ApiKeyRecord) => record.keyId,
-    status: (record: ApiKeyRecord) => {
-      if (record.revokedAt) return 'REVOKED';
-      if (record.expiresAt && Date.parse(record.expiresAt) <= Date.now()) return 'EXPIRED';
-      return record.supersededBy ? 'GRACE' : 'ACTIVE';
-    },
+    status: (record: ApiKeyRecord) => API_KEY_STATUS[keyState(record, Date.now())],
     signingAlgorithm: (record: ApiKeyRecord) => record.signing?.type ?? null,
   },
 } satisfies IResolvers;

@@ -4,6 +4,7 @@
  * old key stops working.
  */
 import type { Plugin } from 'graphql-yoga';
+import { gatewayWarning } from '../errors.js';
 
 export interface KeyDeprecation {
   sunsetAt: string;
@@ -24,12 +25,11 @@ export function createKeyDeprecationTracker() {
         Symbol.asyncIterator in result
       )
         return;
-      const warning = {
-        code: 'KEY_DEPRECATED',
-        message: `This API key was rotated: switch to key ${deprecation.replacedBy} before ${deprecation.sunsetAt}.`,
-        sunset: deprecation.sunsetAt,
-        replacedBy: deprecation.replacedBy,
-      };
+      const warning = gatewayWarning(
+        'KEY_DEPRECATED',
+        `This API key was rotated: switch to key ${deprecation.replacedBy} before ${deprecation.sunsetAt}.`,
+        { sunset: deprecation.sunsetAt, replacedBy: deprecation.replacedBy },
+      );
       const extensions = (result as { extensions?: Record<string, unknown> }).extensions ?? {};
       setResult({ ...result, extensions: { ...extensions, warnings: [warning] } });
     },

@@ -11,9 +11,8 @@
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLObjectType } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { Principal } from '../auth/principal.js';
+import type { Principal, PrincipalContext } from '../auth/principal.js';
 import { gatewayError } from '../errors.js';
-import type { GatewayContext } from '../gateway/context.js';
 import {
   type FieldOccurrence,
   mayResolve,
@@ -21,7 +20,7 @@ import {
   type OperationAnalyzer,
 } from '../gateway/operation-analysis.js';
 import type { OperationCostEstimator } from '../gateway/operation-cost.js';
-import { fieldsWithDirective } from '../gateway/scopes.js';
+import { policyEntries } from '../gateway/schema-policy.js';
 import type { LimitCheck, LimitResult, RateLimitStore } from '../stores/rate-limit.js';
 
 export interface RateLimitPluginOptions {
@@ -54,16 +53,9 @@ interface Verdict {
   header: { policy: string; state: string } | null;
 }
 
-const WINDOW = /^(\d{1,4})(s|m|h)$/;
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
-
-/** "10s" / "1m" / "1h" → ms; at most 1 h. */
-export function parseWindow(window: string): number {
-  const match = WINDOW.exec(window);
-  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : Number.NaN;
-  if (!(ms > 0 && ms <= 3_600_000))
-    throw new Error(`@rateLimit window "${window}" must be like 10s, 1m or 1h (at most 1h)`);
-  return ms;
+/** What the plugin reads of the request context: who asks, and from where. */
+export interface RateLimitContext extends PrincipalContext {
+  readonly clientIp: string;
 }
 
 /**
@@ -88,19 +80,10 @@ export function useRateLimits({
   onRefused,
   onFallback,
   now = Date.now,
-}: RateLimitPluginOptions): Plugin<GatewayContext> {
+}: RateLimitPluginOptions): Plugin<RateLimitContext> {
   const schema = analyzer.schema;
-  const limits = new Map<string, { max: number; windowMs: number; window: string }>();
-  for (const [coordinate, args] of fieldsWithDirective(schema, 'rateLimit')) {
-    const max = args.max as number;
-    if (!Number.isInteger(max) || max < 1)
-      throw new Error(`${coordinate}: @rateLimit max must be a positive integer`);
-    limits.set(coordinate, {
-      max,
-      windowMs: parseWindow(args.window as string),
-      window: args.window as string,
-    });
-  }
+  // `@rateLimit` by coordinate, validated when the schema's policy was read (schema-policy.ts).
+  const limits = new Map(policyEntries(analyzer.policy, 'rateLimit'));
   const verdicts = new WeakMap<object, Verdict>();
   const responseHeaders = new WeakMap<Request, Verdict['header']>();
   const limitedOf = new WeakMap<OperationAnalysis, readonly FieldOccurrence[]>();
@@ -109,7 +92,7 @@ export function useRateLimits({
   for (const coordinate of limits.keys()) {
     const [typeName, fieldName] = coordinate.split('.') as [string, string];
     const field = (schema.getType(typeName) as GraphQLObjectType).getFields()[fieldName]!;
-    const resolve: GraphQLFieldResolver<unknown, GatewayContext> = field.resolve ?? defaultFieldResolver;
+    const resolve: GraphQLFieldResolver<unknown, RateLimitContext> = field.resolve ?? defaultFieldResolver;
     field.resolve = (source, args, context, info) => {
       const retryAfter = verdicts.get(context)?.refused.get(coordinate);
       if (retryAfter !== undefined) throw rateLimited(coordinate, retryAfter, false);
@@ -203,7 +186,7 @@ export function useRateLimits({
         };
       }
       verdicts.set(context, verdict);
-      responseHeaders.set((context as GatewayContext & { request: Request }).request, verdict.header);
+      responseHeaders.set((context as RateLimitContext & { request: Request }).request, verdict.header);
 
       const costResult = cost > 0 ? results.at(-1)! : null;
       if (costResult && !costResult.allowed) {

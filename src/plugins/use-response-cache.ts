@@ -1,11 +1,13 @@
 /**
- * Response cache (@envelop/response-cache) with Switchyard's policy:
- * - TTLs per type: prices seconds, signals a minute, token metadata an hour, account data seconds;
- *   a response lives as long as its shortest-lived part. Key-admin answers are never cached.
- * - Account data is PRIVATE: anonymous answers are shared, but any answer to an identified
- *   principal is keyed by that principal, so it is never served to another one.
- * - A successful placeOrder/cancelOrder (however the document spells it) drops every cached answer
- *   of the user that traded.
+ * Response cache (@envelop/response-cache) with Switchyard's policy, declared in the SDL and read
+ * from the schema's policy (schema-policy.ts):
+ * - TTLs per type from `@cacheControl(maxAge)`: prices seconds, signals a minute, token metadata an
+ *   hour, account data seconds; a response lives as long as its shortest-lived part. Key-admin
+ *   answers are never cached (`maxAge: 0`).
+ * - Account data is `@cacheControl(scope: PRIVATE)`: anonymous answers are shared, but any answer to
+ *   an identified principal is keyed by that principal, so it is never served to another one.
+ * - A successful mutation marked `@invalidatesCache(scope: USER)` (placeOrder, cancelOrder; however
+ *   the document spells it) drops every cached answer of the user that called it.
  * - Cache-Control: `public, max-age=N` for shared answers, `private, no-store` otherwise.
  * The store fails soft (a Redis outage is a miss), so the cache is bypassed, never fatal.
  *
@@ -24,39 +26,18 @@ import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/principal.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
+import { policyEntries } from '../gateway/schema-policy.js';
 import type { ResponseCacheStore } from '../stores/response-cache.js';
 
 export interface ResponseCachePluginOptions {
   cache: ResponseCacheStore;
-  /** The shared operation analysis (which mutations trade). */
+  /** The shared operation analysis (which mutations invalidate) and the schema's cache policy. */
   analyzer: OperationAnalyzer;
-  /**
-   * TTL in ms per type or `Type.field`; a response takes the smallest of what it contains.
-   * @default prices 5 s, signals 60 s, tokens 1 h, candles 60 s, account data 15 s, orders 5 s, key admin 0
-   */
-  ttlPerSchemaCoordinate?: Record<string, number>;
-  /** TTL of answers containing none of the above, in ms. @default 10000 */
+  /** TTL of answers holding no type or field with a `@cacheControl(maxAge)`, in ms. @default 10000 */
   defaultTtlMs?: number;
   /** Told about every cacheable query: hit or miss (metrics). */
   onLookup?: (hit: boolean) => void;
 }
-
-/** Mutations after which the trading principal's cached answers are dropped. */
-const TRADING_MUTATIONS = new Set(['Mutation.placeOrder', 'Mutation.cancelOrder']);
-
-export const defaultTtlPerSchemaCoordinate: Record<string, number> = {
-  Price: 5_000,
-  Signal: 60_000,
-  Token: 3_600_000,
-  Candle: 60_000,
-  Account: 60_000,
-  Portfolio: 15_000,
-  Position: 15_000,
-  Order: 5_000,
-  ApiKey: 0,
-  ApiKeyAuditEvent: 0,
-  CreatedApiKey: 0,
-};
 
 const sessionOf = (context: GatewayContext) =>
   context.principal ? `user:${encodeURIComponent(context.principal.userId)}` : null;
@@ -73,10 +54,21 @@ export function principalFingerprint(principal: Principal | null): string {
 export function useGatewayResponseCache({
   cache,
   analyzer,
-  ttlPerSchemaCoordinate = defaultTtlPerSchemaCoordinate,
   defaultTtlMs = 10_000,
   onLookup,
 }: ResponseCachePluginOptions): Plugin<GatewayContext>[] {
+  // The library reads @cacheControl itself too (same values); these copies are what it is given,
+  // mutable because it writes into them.
+  const ttlPerSchemaCoordinate: Record<string, number> = {};
+  const scopePerSchemaCoordinate: Record<string, 'PUBLIC' | 'PRIVATE'> = {};
+  for (const [coordinate, { maxAge, scope }] of policyEntries(analyzer.policy, 'cacheControl')) {
+    if (maxAge !== undefined) ttlPerSchemaCoordinate[coordinate] = maxAge * 1000;
+    if (scope) scopePerSchemaCoordinate[coordinate] = scope;
+  }
+  /** Mutations after which the calling user's cached answers are dropped (USER is the only scope). */
+  const invalidatesUser = new Set(
+    policyEntries(analyzer.policy, 'invalidates').map(([coordinate]) => coordinate),
+  );
   const ttls = new WeakMap<object, number>();
   const cacheControl = new WeakMap<Request, string>();
   const requestOf = (context: GatewayContext) => (context as GatewayContext & { request: Request }).request;
@@ -86,13 +78,7 @@ export function useGatewayResponseCache({
     session: sessionOf,
     ttl: defaultTtlMs,
     ttlPerSchemaCoordinate,
-    scopePerSchemaCoordinate: {
-      'Query.portfolio': 'PRIVATE',
-      'Query.accounts': 'PRIVATE',
-      'Query.orders': 'PRIVATE',
-      'Query.apiKeys': 'PRIVATE',
-      'Query.apiKeyAudit': 'PRIVATE',
-    },
+    scopePerSchemaCoordinate,
     idFields: ['id', 'accountId'],
     // The session (the user) leads the id, so a store can index (and drop) one user's answers.
     buildResponseCacheKey: async (params) =>
@@ -114,7 +100,7 @@ export function useGatewayResponseCache({
       const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
       const kind = analysis?.kind;
       const context = args.contextValue;
-      const trades = kind === 'mutation' && analysis!.rootFields.some((c) => TRADING_MUTATIONS.has(c));
+      const invalidates = kind === 'mutation' && analysis!.rootFields.some((c) => invalidatesUser.has(c));
       return {
         onExecuteDone({ result }) {
           const session = sessionOf(context);
@@ -125,8 +111,9 @@ export function useGatewayResponseCache({
             shared ? `public, max-age=${Math.floor(ttl / 1000)}` : 'private, no-store',
           );
           if (kind === 'query') onLookup?.(ttl === undefined);
-          // Even a partly failed trading operation may have placed an order: drop the user's answers.
-          if (trades && session && 'data' in result && result.data) return cache.invalidateSession(session);
+          // Even a partly failed operation may have acted (placed an order): drop the user's answers.
+          if (invalidates && session && 'data' in result && result.data)
+            return cache.invalidateSession(session);
           return undefined;
         },
       };

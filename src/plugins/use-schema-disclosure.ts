@@ -7,8 +7,8 @@
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { PrincipalContext } from '../auth/principal.js';
 import { gatewayError } from '../errors.js';
-import type { GatewayContext } from '../gateway/context.js';
 import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
 
 export interface SchemaDisclosurePluginOptions {
@@ -42,7 +42,7 @@ export function useSchemaDisclosure({
   analyzer,
   introspectionScope = null,
   hideSuggestions = false,
-}: SchemaDisclosurePluginOptions): Plugin<GatewayContext> {
+}: SchemaDisclosurePluginOptions): Plugin<PrincipalContext> {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       if (introspectionScope === null) return;

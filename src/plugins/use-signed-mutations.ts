@@ -19,9 +19,9 @@ import type {
 import type { KeyService } from '../keys/service.js';
 import { verifyContentDigest } from '../signing/digest.js';
 import { type SignatureCode, SignatureError, toSignatureGraphQLError } from '../signing/errors.js';
+import type { NonceStore } from '../signing/nonce-store.js';
 import { signedMessageOf } from '../signing/request.js';
 import { verifyMessageSignature } from '../signing/verify.js';
-import type { NonceStore } from '../stores/types.js';
 
 export interface SignedMutationsPluginOptions {
   /** The shared operation analysis: which operations need a signature, what they touch. */
@@ -170,14 +170,10 @@ export function useSignedMutations({
         try {
           params = JSON.parse(raw.toString('utf8'));
         } catch {
-          throw new GraphQLError('POST body sent invalid JSON.', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-          });
+          throw gatewayError('BAD_REQUEST', 'POST body sent invalid JSON.');
         }
         if (params === null || typeof params !== 'object') {
-          throw new GraphQLError('POST body is expected to be a JSON object or array.', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-          });
+          throw gatewayError('BAD_REQUEST', 'POST body is expected to be a JSON object or array.');
         }
         return params as Record<string, unknown>;
       });

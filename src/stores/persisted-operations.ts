@@ -3,7 +3,7 @@
  * (a client registers a query on one instance and sends only its hash to the next), in memory
  * otherwise. Entries expire, so what anyone can register is bounded in time and size.
  */
-import type { Redis } from 'ioredis';
+import type { RedisStoreOptions } from './types.js';
 
 /** Registered documents by their sha256 (hex). */
 export interface PersistedOperationStore {
@@ -40,20 +40,11 @@ export function createMemoryPersistedOperationStore(
   };
 }
 
-export interface RedisPersistedOperationStoreOptions {
-  redis: Redis;
-  /**
-   * Namespace of every key, e.g. `switchyard:prod:`. Required: deployments with other schemas must
-   * not serve each other's documents.
-   */
-  prefix: string;
-}
-
 /** `<prefix>apq:<hash>` strings with an expiry set at registration (re-registering refreshes it). */
 export function createRedisPersistedOperationStore({
   redis,
   prefix,
-}: RedisPersistedOperationStoreOptions): PersistedOperationStore {
+}: RedisStoreOptions): PersistedOperationStore {
   const key = (hash: string) => `${prefix}apq:${hash}`;
   return {
     async get(hash) {
@@ -65,17 +56,4 @@ export function createRedisPersistedOperationStore({
       await redis.set(key(hash), document, 'EX', ttlSeconds);
     },
   };
-}
-
-/** Redis when the process has one (every instance shares registrations), memory otherwise. */
-export function createPersistedOperationStore({
-  redis,
-  prefix,
-}: {
-  redis: Redis | undefined;
-  prefix: string;
-}): PersistedOperationStore {
-  return redis
-    ? createRedisPersistedOperationStore({ redis, prefix })
-    : createMemoryPersistedOperationStore();
 }

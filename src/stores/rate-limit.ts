@@ -5,7 +5,7 @@
  * Redis does each check-and-count in one Lua script; memory does the same per instance.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisStoreOptions } from './types.js';
 
 /** One limit to check and, when allowed, count. */
 export interface LimitCheck {
@@ -106,13 +106,8 @@ if counted then
 end
 return results`;
 
-export function createRedisRateLimitStore({
-  redis,
-  prefix,
-}: {
-  redis: Redis;
-  prefix: string;
-}): RateLimitStore {
+/** `<prefix>rl:<key>` sorted sets (logs) and `<prefix>rl:<key>:<bucket>` counters (windows). */
+export function createRedisRateLimitStore({ redis, prefix }: RedisStoreOptions): RateLimitStore {
   // Log members must be unique across every instance (pids repeat across hosts and in tests).
   const instance = randomBytes(8).toString('base64url');
   let sequence = 0;

@@ -1,14 +1,15 @@
 /**
  * Response-cache stores for @envelop/response-cache, with two additions the stock ones lack:
  * every key under a prefix (no bare typename keys, no KEYS scans), and an index per session so a
- * principal's cached responses can be dropped at once after it trades. Response ids look like
- * `<session or "public">|<hash>` (see buildResponseCacheKey in use-response-cache.ts).
+ * principal's cached responses can be dropped at once after it trades. A response id starts with
+ * `<session or "public">|` (see buildResponseCacheKey in use-response-cache.ts); the rest is opaque.
  * The Redis store fails soft: an unreachable Redis is a miss, never an error.
  */
 import type { Cache, CacheEntityRecord } from '@envelop/response-cache';
 import type { ExecutionResult } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisStoreOptions } from './types.js';
 
 export interface ResponseCacheStore extends Cache {
   /** Drops every cached response of one session (a principal). */
@@ -16,8 +17,15 @@ export interface ResponseCacheStore extends Cache {
 }
 
 const sessionOf = (responseId: string) => responseId.slice(0, responseId.indexOf('|'));
-const entityKeys = (entities: Iterable<CacheEntityRecord>) =>
+/** Index keys a response is stored under: each type it holds, and each entity by id. */
+const indexKeys = (entities: Iterable<CacheEntityRecord>) =>
   [...entities].flatMap(({ typename, id }) => (id == null ? [typename] : [typename, `${typename}:${id}`]));
+/**
+ * Index keys an invalidation drops, as @envelop/response-cache's own stores do: an entity with an
+ * id drops the responses holding that entity, one without drops every response of its type.
+ */
+const invalidationKeys = (entities: Iterable<CacheEntityRecord>) =>
+  [...entities].map(({ typename, id }) => (id == null ? typename : `${typename}:${id}`));
 
 /** An in-process LRU-ish store (oldest entry evicted past `maxEntries`). */
 export function createMemoryResponseCache({ maxEntries = 10_000, now = Date.now } = {}): ResponseCacheStore {
@@ -36,7 +44,7 @@ export function createMemoryResponseCache({ maxEntries = 10_000, now = Date.now 
   return {
     set(responseId, result, entities, ttl) {
       drop(responseId);
-      const keys = [...entityKeys(entities), `session:${sessionOf(responseId)}`];
+      const keys = [...indexKeys(entities), `session:${sessionOf(responseId)}`];
       responses.set(responseId, { result, expiresAt: now() + ttl, keys });
       for (const key of keys) {
         const ids = index.get(key) ?? new Set<string>();
@@ -55,7 +63,7 @@ export function createMemoryResponseCache({ maxEntries = 10_000, now = Date.now 
       return entry.result;
     },
     invalidate(entities) {
-      for (const key of entityKeys(entities)) dropIndexed(key);
+      for (const key of invalidationKeys(entities)) dropIndexed(key);
     },
     async invalidateSession(sessionId) {
       dropIndexed(`session:${sessionId}`);
@@ -63,15 +71,14 @@ export function createMemoryResponseCache({ maxEntries = 10_000, now = Date.now 
   };
 }
 
-export interface RedisResponseCacheOptions {
-  redis: Redis;
-  /** Namespace of every key, e.g. `switchyard:` (required: caches of two deployments must not mix). */
-  prefix: string;
+export interface RedisResponseCacheOptions extends RedisStoreOptions {
+  /** Where a bypass (Redis unreachable) is reported, as a warning. */
   logger: Logger;
   /** Told when Redis failed and the cache was bypassed (metrics). */
   onError?: () => void;
 }
 
+/** `<prefix>rc:r:<id>` responses with their TTL, and `<prefix>rc:i:<entity or session>` index sets. */
 export function createRedisResponseCache({
   redis,
   prefix,
@@ -89,16 +96,23 @@ export function createRedisResponseCache({
       return fallback;
     }
   };
+  /** Runs a pipeline; ioredis reports each command's failure in its result, not by throwing. */
+  async function run(pipeline: ReturnType<Redis['pipeline']>): Promise<[Error | null, unknown][]> {
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0];
+    return results;
+  }
   async function dropIndexed(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     const pipeline = redis.pipeline();
     for (const key of keys) pipeline.smembers(indexKey(key));
-    const members = (await pipeline.exec()) ?? [];
+    const members = await run(pipeline);
     const ids = new Set(members.flatMap(([, value]) => (value as string[] | null) ?? []));
     const removal = redis.pipeline();
     for (const id of ids) removal.del(responseKey(id));
     for (const key of keys) removal.del(indexKey(key));
-    await removal.exec();
+    await run(removal);
   }
   return {
     set(responseId, result, entities, ttl) {
@@ -107,12 +121,12 @@ export function createRedisResponseCache({
         async () => {
           const pipeline = redis.pipeline();
           pipeline.set(responseKey(responseId), JSON.stringify(result), 'PX', Math.max(1, Math.round(ttl)));
-          for (const key of [...entityKeys(entities), `session:${sessionOf(responseId)}`]) {
+          for (const key of [...indexKeys(entities), `session:${sessionOf(responseId)}`]) {
             pipeline.sadd(indexKey(key), responseId);
             // Index sets outlive their responses by a margin; stale members only cost a DEL of nothing.
             pipeline.pexpire(indexKey(key), Math.max(60_000, Math.round(ttl) * 2));
           }
-          await pipeline.exec();
+          await run(pipeline);
         },
         undefined,
       );
@@ -128,7 +142,7 @@ export function createRedisResponseCache({
       );
     },
     invalidate(entities) {
-      return soft('invalidate', () => dropIndexed(entityKeys(entities)), undefined);
+      return soft('invalidate', () => dropIndexed(invalidationKeys(entities)), undefined);
     },
     invalidateSession(sessionId) {
       return soft('invalidate session', () => dropIndexed([`session:${sessionId}`]), undefined);

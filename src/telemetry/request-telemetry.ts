@@ -3,8 +3,10 @@
  * operation, principal, outcome, error codes, upstream calls. Kept in a WeakMap keyed by the
  * request, like the request id, so it lives exactly as long as the request.
  */
+
 import type { Span } from '@opentelemetry/api';
 import { isErrorCode } from '../errors.js';
+import { isClientFault } from '../upstream/error-class.js';
 import type { UpstreamCallScope } from '../upstream/observer.js';
 import type { RequestOutcome } from './metrics.js';
 
@@ -79,19 +81,12 @@ export function outcomeOfResponse(record: RequestTelemetry, status: number): Req
   return status < 500 ? 'client_error' : 'server_error';
 }
 
-/** Catalogue codes a failed request is the gateway's or an upstream's fault for. */
-const SERVER_SIDE = new Set([
-  'UPSTREAM_UNAVAILABLE',
-  'UPSTREAM_TIMEOUT',
-  'SERVICE_UNAVAILABLE',
-  'INTERNAL_SERVER_ERROR',
-]);
-
 /** The outcome of a GraphQL result from whether it has data and its error codes. */
 export function outcomeOfResult(hasData: boolean, codes: readonly string[]): RequestOutcome {
   if (codes.length === 0) return 'ok';
   if (hasData) return 'partial';
-  return codes.some((code) => SERVER_SIDE.has(code)) ? 'server_error' : 'client_error';
+  // The catalogue's status decides (5xx: the gateway's or an upstream's fault), as everywhere else.
+  return codes.some((code) => !isClientFault(code)) ? 'server_error' : 'client_error';
 }
 
 /** The catalogue code of each error; anything without one counts as INTERNAL_SERVER_ERROR. */

@@ -2,13 +2,14 @@
  * Yoga's logger over pino. Yoga reports to `error` every error it masks — the client's own mistakes
  * included, whose messages quote the values sent ("Variable "$x" got invalid value …"). Those are
  * the client's business and already counted by code in the access log; logging them would copy
- * client input, secrets included, into the logs. Only unexpected errors are logged, in full.
+ * client input, secrets included, into the logs. Only what the one classification calls internal
+ * (src/upstream/error-class.ts) is logged, in full: what the mask turned into INTERNAL_SERVER_ERROR.
+ * Upstream failures are logged by their source, with their detail.
  */
 import { GraphQLError } from 'graphql';
 import type { YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { isErrorCode } from '../errors.js';
-import { isUpstreamError } from '../upstream/errors.js';
+import { classifyError } from '../upstream/error-class.js';
 
 /** Creates the `logging` option of createYoga. */
 export function createYogaLogger(logger: Logger): YogaLogger {
@@ -18,7 +19,7 @@ export function createYogaLogger(logger: Logger): YogaLogger {
     info: (...args) => log.info({ args: args.filter((arg) => typeof arg === 'string') }, 'yoga'),
     warn: (...args) => log.warn({ args: args.filter((arg) => typeof arg === 'string') }, 'yoga'),
     error: (err: unknown) => {
-      if (isExpected(err)) return;
+      if (classifyError(err) !== 'internal') return;
       const unwrapped = err instanceof GraphQLError && err.originalError ? err.originalError : err;
       log.error(
         { err: unwrapped, path: err instanceof GraphQLError ? err.path : undefined },
@@ -26,25 +27,4 @@ export function createYogaLogger(logger: Logger): YogaLogger {
       );
     },
   };
-}
-
-/**
- * Errors that are part of the contract: GraphQL request errors (syntax, validation, variables),
- * Yoga's HTTP refusals (4xx), catalogue errors thrown by resolvers, and upstream failures (logged
- * by their source with their detail).
- */
-export function isExpected(err: unknown): boolean {
-  if (!(err instanceof GraphQLError)) return false;
-  const original = err.originalError;
-  if (original === undefined || original === null) {
-    const status = (err.extensions?.http as { status?: number } | undefined)?.status;
-    return status === undefined || status < 500;
-  }
-  if (isUpstreamError(original)) return true;
-  if (original instanceof GraphQLError) {
-    return (
-      isErrorCode(original.extensions?.code) || err.message.startsWith('Variable "$') || isExpected(original)
-    );
-  }
-  return false;
 }

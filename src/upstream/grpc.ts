@@ -7,13 +7,9 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { UpstreamCallOptions } from './call.js';
 import { UpstreamError } from './errors.js';
-import {
-  outcomeOf,
-  type UpstreamCallEnd,
-  type UpstreamCallScope,
-  type UpstreamObserver,
-} from './observer.js';
+import { outcomeOf, type UpstreamCallEnd, type UpstreamObserver } from './observer.js';
 import { createResilience, defaultTimeoutMs, isIdempotentRpc, type ResilienceOptions } from './resilience.js';
 
 /** proto-loader options every source and sandbox share, so both sides decode alike. */
@@ -55,18 +51,6 @@ export interface GrpcUpstreamOptions {
   resilience?: ResilienceOptions | undefined;
 }
 
-/** Per-call options. */
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
-  /** Overrides the upstream's default deadline. */
-  deadlineMs?: number;
-  metadata?: Record<string, string>;
-  /** The gateway's request id, forwarded as `x-request-id` metadata. */
-  requestId?: string | undefined;
-  /** The request the call serves, passed to the observer. */
-  scope?: UpstreamCallScope | undefined;
-}
-
 /** A gRPC upstream: unary calls by method name. */
 export interface GrpcUpstream {
   readonly name: string;
@@ -75,9 +59,7 @@ export interface GrpcUpstream {
    * with the same request share one call and one response: treat it as immutable. Anything else
    * is sent exactly once.
    */
-  unary<Res>(method: string, request: object, options?: CallOptions): Promise<Res>;
-  /** Resolves when the channel is connected, or rejects after `timeoutMs`. */
-  waitForReady(timeoutMs: number): Promise<void>;
+  unary<Res>(method: string, request: object, options?: UpstreamCallOptions): Promise<Res>;
   close(): void;
 }
 
@@ -105,12 +87,10 @@ export function createGrpcUpstream(
     fn: UnaryMethod,
     method: string,
     request: object,
-    options: CallOptions,
+    options: UpstreamCallOptions,
     signal: AbortSignal | undefined,
   ): Promise<Res> {
     const metadata = new grpc.Metadata();
-    if (options.metadata)
-      for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
     if (options.requestId) metadata.set('x-request-id', options.requestId);
     let end: UpstreamCallEnd | undefined;
     if (observer !== undefined) {
@@ -121,7 +101,7 @@ export function createGrpcUpstream(
       );
       for (const [key, value] of Object.entries(carrier)) metadata.set(key, value);
     }
-    const deadline = Date.now() + (options.deadlineMs ?? deadlineMs);
+    const deadline = Date.now() + deadlineMs;
     return new Promise<Res>((resolve, reject) => {
       if (signal?.aborted) {
         end?.('aborted', 'UPSTREAM_UNAVAILABLE');
@@ -146,7 +126,7 @@ export function createGrpcUpstream(
 
   return {
     name,
-    unary<Res>(method: string, request: object, options: CallOptions = {}): Promise<Res> {
+    unary<Res>(method: string, request: object, options: UpstreamCallOptions = {}): Promise<Res> {
       const fn = (client as unknown as Record<string, UnaryMethod>)[method];
       if (typeof fn !== 'function') return Promise.reject(new Error(`${name}: unknown RPC ${method}`));
       const idempotent = isIdempotentRpc(method);
@@ -161,11 +141,6 @@ export function createGrpcUpstream(
         (signal) => attempt<Res>(fn, method, request, options, signal),
         options.signal,
       );
-    },
-    waitForReady(timeoutMs) {
-      return new Promise((resolve, reject) => {
-        client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve()));
-      });
     },
     close: () => client.close(),
   };

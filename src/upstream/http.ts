@@ -1,19 +1,15 @@
 /**
  * HTTP plumbing for REST sources: one keep-alive undici Pool per upstream (built in main.ts and
  * passed down), JSON GETs with a per-request timeout and the caller's AbortSignal, every call run
- * through the source's resilience policies (resilience.ts: retries of GETs, circuit breaker,
- * bulkhead, deduplication). Every attempt is reported to the injected observer (metrics, tracing),
- * which may add headers such as `traceparent`.
+ * through the source's resilience policies (resilience.ts: retries, circuit breaker, bulkhead,
+ * deduplication). Every attempt is reported to the injected observer (metrics, tracing), which may
+ * add headers such as `traceparent`.
  */
 import { Pool } from 'undici';
+import type { UpstreamCallOptions } from './call.js';
 import { UpstreamError } from './errors.js';
-import { outcomeOf, type UpstreamCallScope, type UpstreamObserver } from './observer.js';
-import {
-  createResilience,
-  defaultTimeoutMs,
-  isIdempotentHttp,
-  type ResilienceOptions,
-} from './resilience.js';
+import { outcomeOf, type UpstreamObserver } from './observer.js';
+import { createResilience, defaultTimeoutMs, type ResilienceOptions } from './resilience.js';
 
 /** Options of one REST upstream. */
 export interface HttpUpstreamOptions {
@@ -34,16 +30,10 @@ export interface HttpUpstreamOptions {
   resilience?: ResilienceOptions | undefined;
 }
 
-/** Per-call options of a REST call. */
-export interface HttpCallOptions {
-  signal?: AbortSignal | undefined;
-  headers?: Record<string, string>;
-  /** The gateway's request id, forwarded as `x-request-id`. */
-  requestId?: string | undefined;
+/** Per-call options of a REST call: the common ones and the route it reads. */
+export interface HttpCallOptions extends UpstreamCallOptions {
   /** Route template for metrics and span names (`/v1/tokens/{id}`); default: the path without its query. */
-  route?: string;
-  /** The request the call serves, passed to the observer. */
-  scope?: UpstreamCallScope | undefined;
+  readonly route?: string;
 }
 
 /** A REST upstream: the part of undici a source client needs. */
@@ -55,8 +45,6 @@ export interface HttpUpstream {
    * it as immutable.
    */
   getJson<T>(path: string, options?: HttpCallOptions): Promise<T>;
-  /** POSTs a JSON body; never retried, never shared. */
-  postJson<T>(path: string, body: unknown, options?: HttpCallOptions): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -81,44 +69,37 @@ export function createHttpUpstream({
   });
   const policies = createResilience(name, resilience, observer);
 
-  function send<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    body: string | undefined,
-    options: HttpCallOptions = {},
-  ): Promise<T> {
+  /** A GET: a read, so it may be retried and shared with identical GETs in flight. */
+  function getJson<T>(path: string, options: HttpCallOptions = {}): Promise<T> {
     const operation = options.route ?? pathOnly(path);
-    const idempotent = isIdempotentHttp(method);
     // Headers are not part of the key (they carry the request id and trace context): a source that
     // sends per-caller credentials upstream must turn deduplication off for its upstream.
     return policies.execute(
-      { operation, idempotent, key: idempotent && policies.dedup ? `${method} ${path}` : undefined },
-      (signal) => attempt<T>(method, path, body, operation, options, signal),
+      { operation, idempotent: true, key: policies.dedup ? path : undefined },
+      (signal) => attempt<T>(path, operation, options, signal),
       options.signal,
     );
   }
 
   /** One attempt, reported to the observer. */
   async function attempt<T>(
-    method: 'GET' | 'POST',
     path: string,
-    body: string | undefined,
     operation: string,
     options: HttpCallOptions,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    let headers: Record<string, string> | undefined =
-      body === undefined ? options.headers : { 'content-type': 'application/json', ...options.headers };
-    if (options.requestId) headers = { ...headers, 'x-request-id': options.requestId };
-    if (observer === undefined) return (await exchange<T>(method, path, body, headers, signal)).value;
+    let headers: Record<string, string> | undefined = options.requestId
+      ? { 'x-request-id': options.requestId }
+      : undefined;
+    if (observer === undefined) return (await exchange<T>(path, headers, signal)).value;
     const carrier: Record<string, string> = {};
     const end = observer.startCall(
-      { source: name, transport: 'http', method, operation, scope: options.scope },
+      { source: name, transport: 'http', method: 'GET', operation, scope: options.scope },
       carrier,
     );
     headers = { ...headers, ...carrier };
     try {
-      const { value, status } = await exchange<T>(method, path, body, headers, signal);
+      const { value, status } = await exchange<T>(path, headers, signal);
       end('ok', undefined, status);
       return value;
     } catch (err) {
@@ -130,9 +111,7 @@ export function createHttpUpstream({
 
   /** One request and its JSON answer; every failure is an UpstreamError. */
   async function exchange<T>(
-    method: 'GET' | 'POST',
     path: string,
-    body: string | undefined,
     headers: Record<string, string> | undefined,
     signal: AbortSignal | undefined,
   ): Promise<{ value: T; status: number }> {
@@ -151,7 +130,7 @@ export function createHttpUpstream({
     let response: Awaited<ReturnType<Pool['request']>>;
     let text: string;
     try {
-      response = await pool.request({ method, path, body, signal: controller.signal, headers });
+      response = await pool.request({ method: 'GET', path, signal: controller.signal, headers });
       text = await response.body.text();
     } catch (err) {
       if (expired) {
@@ -170,7 +149,7 @@ export function createHttpUpstream({
       throw new UpstreamError(
         statusCode === 404 ? 'NOT_FOUND' : statusCode === 400 ? 'BAD_USER_INPUT' : 'UPSTREAM_UNAVAILABLE',
         name,
-        `HTTP ${statusCode} for ${method} ${pathOnly(path)}`,
+        `HTTP ${statusCode} for GET ${pathOnly(path)}`,
         {
           status: statusCode,
           retryAfterMs:
@@ -183,7 +162,7 @@ export function createHttpUpstream({
     try {
       return { value: JSON.parse(text) as T, status: statusCode };
     } catch (err) {
-      throw new UpstreamError('UPSTREAM_UNAVAILABLE', name, `invalid JSON from ${method} ${pathOnly(path)}`, {
+      throw new UpstreamError('UPSTREAM_UNAVAILABLE', name, `invalid JSON from GET ${pathOnly(path)}`, {
         cause: err,
       });
     }
@@ -191,8 +170,7 @@ export function createHttpUpstream({
 
   return {
     name,
-    getJson: (path, options) => send('GET', path, undefined, options),
-    postJson: (path, body, options) => send('POST', path, JSON.stringify(body), options),
+    getJson,
     close: () => pool.close(),
   };
 }

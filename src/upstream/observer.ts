@@ -4,6 +4,7 @@
  * independent of the server. Without an observer the plumbing reports nothing and pays nothing.
  */
 import type { Context } from '@opentelemetry/api';
+import { isClientFault } from './error-class.js';
 
 /** How one upstream call ended, as a bounded metric label. */
 export type UpstreamOutcome =
@@ -19,7 +20,7 @@ export type UpstreamOutcome =
   | 'aborted';
 
 /**
- * Per-request state the gateway hands down with every call (through the sources' call options).
+ * Per-request state the gateway hands down with every call (the `scope` of UpstreamCallOptions).
  * The plumbing never reads it: it passes it to the observer, which records into it.
  */
 export interface UpstreamCallScope {
@@ -69,35 +70,6 @@ export type CircuitState = 'closed' | 'half_open' | 'open';
 /** The outcome of a failed call from its catalogue code; a call of a request whose client left is `aborted`. */
 export function outcomeOf(code: string, aborted: boolean): UpstreamOutcome {
   if (aborted) return 'aborted';
-  switch (code) {
-    case 'NOT_FOUND':
-    case 'BAD_USER_INPUT':
-      return 'rejected';
-    case 'UPSTREAM_TIMEOUT':
-      return 'timeout';
-    default:
-      return 'error';
-  }
-}
-
-/** Calls every observer in turn; undefined when none is given, so the plumbing can skip all work. */
-export function combineObservers(
-  ...observers: (UpstreamObserver | undefined)[]
-): UpstreamObserver | undefined {
-  const present = observers.filter((observer): observer is UpstreamObserver => observer !== undefined);
-  if (present.length <= 1) return present[0];
-  return {
-    startCall(info, carrier) {
-      const ends = present.map((observer) => observer.startCall(info, carrier));
-      return (outcome, code, status) => {
-        for (const end of ends) end(outcome, code, status);
-      };
-    },
-    retry(source, operation) {
-      for (const observer of present) observer.retry(source, operation);
-    },
-    circuitState(source, state) {
-      for (const observer of present) observer.circuitState(source, state);
-    },
-  };
+  if (code === 'UPSTREAM_TIMEOUT') return 'timeout';
+  return isClientFault(code) ? 'rejected' : 'error';
 }

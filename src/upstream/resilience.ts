@@ -100,15 +100,10 @@ export const noResilience: ResilienceOptions = {
   dedup: false,
 };
 
-/** HTTP methods that are reads: retried and shared. POST (orders) is sent exactly once. */
-export function isIdempotentHttp(method: string): boolean {
-  return method === 'GET' || method === 'HEAD';
-}
-
 /**
  * gRPC methods that are reads, by the naming the protos follow: `Get*`, `List*`, `BatchGet*` and
  * `Ping`. Anything else — `PlaceOrder`, `CancelOrder`, any RPC added later — is sent exactly once
- * unless it is named as a read here.
+ * unless it is named as a read here. REST upstreams are only ever read (http.ts sends GETs only).
  */
 export function isIdempotentRpc(method: string): boolean {
   return READ_RPC.test(method);

@@ -16,7 +16,7 @@ import {
 } from '../../deploy/commands.js';
 import { httpReady, type Launched, launch, REPO_ROOT, readyLine } from '../../deploy/launch.js';
 import { type ClientOperation, loadClientOperations } from '../../scripts/schema/operations.js';
-import type { SourceName } from '../../src/gateway/registry.js';
+import type { SourceName } from '../../sources/index.js';
 import { provisionSigningIdentity, type SandboxUser, type SigningIdentity } from '../helpers/identity.js';
 import { useTestRedis } from '../helpers/redis.js';
 

@@ -1,11 +1,12 @@
 /** Starts sandboxes and a gateway on port 0, in-process, for integration tests. */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { type Logger, pino } from 'pino';
+import { type SourceName, sources } from '../../sources/index.js';
 import type { RunningSandbox } from '../../sources/sandbox-kit/types.js';
 import type { startTradingSandbox } from '../../sources/trading/sandbox/server.js';
 import { ed25519SigningKey, type SigningKey, signRequest } from '../../src/client/sign.js';
 import { loadConfig } from '../../src/config.js';
-import { type SourceName, startSandboxes } from '../../src/gateway/registry.js';
+import { startSandboxes } from '../../src/gateway/registry.js';
 import { type RunningSwitchyard, startSwitchyard } from '../../src/main.js';
 
 /** The trading sandbox as it starts: a RunningSandbox with its order book. */
@@ -101,7 +102,7 @@ export async function startTestGateway({
   env = {},
   logger = pino({ level: 'silent' }),
 }: TestGatewayOptions = {}): Promise<TestGateway> {
-  const sandboxes = await startSandboxes();
+  const sandboxes = await startSandboxes(sources);
   const config = loadConfig(
     {
       PORT: '0',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SourceName } from '../../src/gateway/registry.js';
+import type { SourceName } from '../../sources/index.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SCREEN = /* GraphQL */ `

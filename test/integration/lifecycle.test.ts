@@ -8,8 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SourceName, sources } from '../../sources/index.js';
 import type { RunningSandbox } from '../../sources/sandbox-kit/types.js';
-import { type SourceName, startSandboxes } from '../../src/gateway/registry.js';
+import { startSandboxes } from '../../src/gateway/registry.js';
 import { TEST_ENCRYPTION_KEY } from '../helpers/gateway.js';
 import { provisionSigningIdentity, type SigningIdentity } from '../helpers/identity.js';
 import { type TestRedis, useTestRedis } from '../helpers/redis.js';
@@ -66,7 +67,7 @@ describe.skipIf(!redis)('graceful shutdown of a gateway process', () => {
   let gateway: GatewayProcess;
 
   beforeAll(async () => {
-    sandboxes = await startSandboxes();
+    sandboxes = await startSandboxes(sources);
     const shared = {
       NODE_ENV: 'production',
       REDIS_URL: redis!.url,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SourceName } from '../../src/gateway/registry.js';
+import type { SourceName } from '../../sources/index.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** One query that reaches all four upstreams: portfolio and trading (gRPC), market and signals (REST). */

@@ -313,8 +313,26 @@ describe('portfolio sandbox', () => {
 
   it('records the traceparent of the last call', async () => {
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    await upstream.unary('Ping', {}, { metadata: { traceparent } });
-    expect(sandbox.control.stats.lastTraceparent).toBe(traceparent);
+    // The observer (tracing, in the gateway) is what puts trace context on a call's metadata.
+    const traced = createGrpcUpstream(portfolioService, {
+      name: 'portfolio',
+      address: sandbox.target,
+      resilience: noResilience,
+      observer: {
+        startCall: (_info, carrier) => {
+          carrier.traceparent = traceparent;
+          return () => {};
+        },
+        retry: () => {},
+        circuitState: () => {},
+      },
+    });
+    try {
+      await traced.unary('Ping', {});
+      expect(sandbox.control.stats.lastTraceparent).toBe(traceparent);
+    } finally {
+      traced.close();
+    }
   });
 
   it('runs standalone: prints its ready line and exits 0 on SIGTERM', async () => {

@@ -29,10 +29,12 @@ describe('loadConfig', () => {
   it('talks to real upstreams when all four are set', () => {
     expect(loadConfig(remote, false).upstreams).toEqual({
       mode: 'remote',
-      market: remote.MARKET_URL,
-      signals: remote.SIGNALS_URL,
-      portfolio: remote.PORTFOLIO_ADDR,
-      trading: remote.TRADING_ADDR,
+      targets: {
+        market: remote.MARKET_URL,
+        signals: remote.SIGNALS_URL,
+        portfolio: remote.PORTFOLIO_ADDR,
+        trading: remote.TRADING_ADDR,
+      },
     });
   });
 

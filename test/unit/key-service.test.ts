@@ -4,8 +4,14 @@ import { checksum, generateApiKey, randomBase62 } from '../../src/auth/api-key-f
 import { createKeyCrypto } from '../../src/keys/crypto.js';
 import type { KeyBounds } from '../../src/keys/self-service.js';
 import { createKeyService, type KeyService } from '../../src/keys/service.js';
-import { createMemoryApiKeyStore, createMemoryAuditLog } from '../../src/stores/memory.js';
-import type { ApiKeyStore, AuditLog } from '../../src/stores/types.js';
+import { keyState } from '../../src/keys/state.js';
+import type { ApiKeyStore, AuditLog } from '../../src/keys/stores.js';
+import {
+  createMemoryApiKeyStore,
+  createMemoryAuditLog,
+  createMemoryInvalidationBus,
+  type MemoryInvalidationHub,
+} from '../../src/stores/index.js';
 
 const crypto = createKeyCrypto(Buffer.alloc(32, 3));
 const facts = { ip: '127.0.0.1', requestId: 'r-1' };
@@ -311,5 +317,57 @@ describe('key service', () => {
       expect(await keys.confirmLeak('not a key')).toBeNull();
       expect(await store.get(record.keyId)).toMatchObject({ revokedAt: null });
     });
+  });
+});
+
+describe('keyState', () => {
+  const at = Date.parse('2026-06-01T00:00:00.000Z');
+  const later = '2026-06-02T00:00:00.000Z';
+  const earlier = '2026-05-31T00:00:00.000Z';
+  const key = (state: { revokedAt?: string; expiresAt?: string; supersededBy?: string }) => ({
+    revokedAt: null,
+    expiresAt: null,
+    supersededBy: null,
+    ...state,
+  });
+
+  it.each([
+    ['active', key({})],
+    ['active', key({ expiresAt: later })],
+    ['grace', key({ supersededBy: 'next', expiresAt: later })],
+    ['expired', key({ expiresAt: earlier })],
+    ['expired', key({ supersededBy: 'next', expiresAt: earlier })],
+    ['expired', key({ expiresAt: new Date(at).toISOString() })],
+    ['revoked', key({ revokedAt: earlier, expiresAt: earlier })],
+    ['revoked', key({ revokedAt: earlier, supersededBy: 'next', expiresAt: later })],
+  ] as const)('is %s for %j', (state, record) => {
+    expect(keyState(record, at)).toBe(state);
+  });
+});
+
+describe('key service instances sharing a store', () => {
+  it('revoke on one instance refuses the key on another at once, through the invalidation bus', async () => {
+    let clock = Date.parse('2026-06-01T00:00:00.000Z');
+    const store = createMemoryApiKeyStore();
+    const audit = createMemoryAuditLog();
+    const hub: MemoryInvalidationHub = new Set();
+    const instance = () =>
+      createKeyService({
+        store,
+        audit,
+        crypto,
+        logger: pino({ level: 'silent' }),
+        environment: 'test',
+        invalidations: createMemoryInvalidationBus(hub),
+        now: () => clock,
+        // Long enough that only the bus can explain a refusal.
+        cacheTtlMs: 60_000,
+      });
+    const [one, two] = [instance(), instance()];
+    const { key, record } = await one.create({ clientId: 'acme', name: 'bot' }, 'admin');
+    await two.authenticate(key, facts); // cached on two
+    await one.revoke(record.keyId, 'leaked', 'admin');
+    clock += 1;
+    expect(await codeOf(two.authenticate(key, facts))).toBe('KEY_REVOKED');
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadClientOperations } from '../../src/gateway/client-operations.js';
 import { createOperationAnalyzer } from '../../src/gateway/operation-analysis.js';
 import { createOperationCostEstimator, operationCost } from '../../src/gateway/operation-cost.js';
+import { sharedTypeDefs } from '../../src/gateway/shared-type-defs.js';
 
 const schema = buildSchema(readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8'));
 const cost = (query: string, variables: Record<string, unknown> = {}) =>
@@ -89,6 +90,24 @@ describe('operation cost', () => {
     expect(estimator.cost(analysis, { ids: ['a', 'b', 'c'] })).toBe(
       operationCost(schema, document, { ids: ['a', 'b', 'c'] }),
     );
+  });
+
+  it("weighs fields and sizes lists by the schema's @cost and @listSize; options replace them", () => {
+    const own = buildSchema(`${sharedTypeDefs().join('\n')}
+      type Query {
+        feed(take: Int, first: Int = 99): [Item!]! @listSize(assumedSize: 7, slicingArguments: ["take"])
+        item: Item
+      }
+      type Item { id: ID! quote: Quote @cost(weight: 4) }
+      type Quote { bid: Int }`);
+    const priced = (query: string, variables: Record<string, unknown> = {}, options = {}) =>
+      operationCost(own, parse(query), variables, options);
+    // `first` is no slicing argument here: only `take` sizes the feed, 7 when it is not given.
+    expect(priced('{ feed(first: 2) { id } }')).toBe(7);
+    expect(priced('query($n: Int) { feed(take: $n) { id } }', { n: 3 })).toBe(3);
+    expect(priced('{ item { quote { bid } } }')).toBe(1 + 4 + 1);
+    expect(priced('{ item { quote { bid } } }', {}, { fieldWeights: {} })).toBe(2);
+    expect(priced('{ feed(first: 2) { id } }', {}, { listSizes: {} })).toBe(2);
   });
 
   it('picks the named operation of a document', () => {

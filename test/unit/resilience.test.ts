@@ -8,7 +8,6 @@ import type { CircuitState, UpstreamObserver } from '../../src/upstream/observer
 import {
   type CallPlan,
   createResilience,
-  isIdempotentHttp,
   isIdempotentRpc,
   type ResilienceOptions,
 } from '../../src/upstream/resilience.js';
@@ -70,11 +69,6 @@ describe('which calls are reads', () => {
     });
     expect(isIdempotentRpc('Getaway')).toBe(false);
     expect(isIdempotentRpc('UpdateOrder')).toBe(false);
-  });
-
-  it('retries GET and never POST', () => {
-    expect(isIdempotentHttp('GET')).toBe(true);
-    expect(isIdempotentHttp('POST')).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildClientSchema,
+  buildSchema,
   type GraphQLSchema,
   getIntrospectionQuery,
   type IntrospectionQuery,
@@ -214,6 +215,162 @@ describe('schema:check', () => {
     );
     expect(result.ok).toBe(true);
     expect(report).toContain('entry FIELD_REMOVED Token.gone matches no change');
+  });
+});
+
+describe('schema:check on policy changes', () => {
+  /** The policy changes of a check: [type, path, level]. */
+  const policyChangesOf = (result: Awaited<ReturnType<typeof check>>['result']) =>
+    result.changes
+      .filter(({ change }) => change.type.startsWith('POLICY_'))
+      .map(({ change }) => [change.type, change.path, change.criticality.level]);
+
+  it('reports a removed @requiresScopes as dangerous with its coordinate, warning the operations that read it', async () => {
+    const { result, report } = await check(
+      schemaWith('portfolio', /(portfolio\(accountId: ID!\): Portfolio\n)\s*@requiresScopes\([^\n]*\n/, '$1'),
+    );
+    expect(result.ok).toBe(true);
+    expect(result.changes.map(({ change }) => [change.type, change.path, change.criticality.level])).toEqual([
+      ['POLICY_LOOSENED', 'Query.portfolio.@requiresScopes', 'DANGEROUS'],
+    ]);
+    expect(report).toMatch(
+      /DANGEROUS\s+POLICY_LOOSENED\s+Query\.portfolio\.@requiresScopes\s+@requiresScopes on Query\.portfolio: no longer requires scopes \(was portfolio:read\)/,
+    );
+    expect(report).toContain('why: Looser policy: callers with fewer scopes can now read this field.');
+    expect(result.warnings.map((warning) => warning.operation.name)).toContain('WebPortfolio');
+  });
+
+  it('judges scopes by who gets through: another alternative loosens, another required scope tightens', async () => {
+    const wider = await check(
+      schemaWith(
+        'keys',
+        '@requiresScopes(scopes: [["keys:admin"]])\n    @rateLimit(max: 30',
+        '@requiresScopes(scopes: [["keys:admin"], ["keys:audit"]])\n    @rateLimit(max: 30',
+      ),
+    );
+    expect(policyChangesOf(wider.result)).toEqual([
+      ['POLICY_LOOSENED', 'Query.apiKeyAudit.@requiresScopes', 'DANGEROUS'],
+    ]);
+    const narrower = await check(
+      schemaWith(
+        'trading',
+        'cancelOrder(id: ID!): Order!\n    @requiresScopes(scopes: [["trade:write"]])',
+        'cancelOrder(id: ID!): Order!\n    @requiresScopes(scopes: [["trade:write", "portfolio:read"]])',
+      ),
+    );
+    expect(policyChangesOf(narrower.result)).toEqual([
+      ['POLICY_TIGHTENED', 'Mutation.cancelOrder.@requiresScopes', 'NON_BREAKING'],
+    ]);
+    expect(narrower.report).toContain(
+      '@requiresScopes on Mutation.cancelOrder: requires trade:write and portfolio:read (was trade:write)',
+    );
+  });
+
+  it('reports a raised @rateLimit, or a shorter window that admits more calls, as dangerous; a lower one as safe', async () => {
+    const limit = (to: string) => check(schemaWith('trading', '@rateLimit(max: 10, window: "1m")', to));
+    const raised = await limit('@rateLimit(max: 20, window: "1m")');
+    expect(policyChangesOf(raised.result)).toEqual([
+      ['POLICY_LOOSENED', 'Mutation.placeOrder.@rateLimit', 'DANGEROUS'],
+    ]);
+    expect(raised.report).toContain(
+      '@rateLimit on Mutation.placeOrder: limited to 20 per 1m (was 10 per 1m)',
+    );
+    const levelOf = async (to: string) => policyChangesOf((await limit(to)).result)[0]?.[2];
+    expect(await levelOf('@rateLimit(max: 5, window: "10s")')).toBe('DANGEROUS'); // 30 a minute
+    expect(await levelOf('@rateLimit(max: 10, window: "1h")')).toBe('NON_BREAKING');
+    expect(await levelOf('@rateLimit(max: 5, window: "30s")')).toBe('NON_BREAKING'); // 10 a minute at most
+    expect(await levelOf('')).toBe('DANGEROUS'); // no limit at all
+  });
+
+  it('reports a longer or shared @cacheControl as dangerous, a shorter one as safe', async () => {
+    const price = (to: string) => check(schemaWith('market', 'type Price @cacheControl(maxAge: 5)', to));
+    const longer = await price('type Price @cacheControl(maxAge: 30)');
+    expect(policyChangesOf(longer.result)).toEqual([['POLICY_LOOSENED', 'Price.@cacheControl', 'DANGEROUS']]);
+    expect(longer.report).toContain('@cacheControl on Price: cached maxAge 30 s (was maxAge 5 s)');
+    expect(policyChangesOf((await price('type Price @cacheControl(maxAge: 1)')).result)).toEqual([
+      ['POLICY_TIGHTENED', 'Price.@cacheControl', 'NON_BREAKING'],
+    ]);
+    const shared = await check(
+      schemaWith('trading', '@cacheControl(scope: PRIVATE)', '@cacheControl(scope: PUBLIC)'),
+    );
+    expect(policyChangesOf(shared.result)).toEqual([
+      ['POLICY_LOOSENED', 'Query.orders.@cacheControl', 'DANGEROUS'],
+    ]);
+    const cached = await check(schemaWith('keys', 'type ApiKey @cacheControl(maxAge: 0)', 'type ApiKey'));
+    expect(policyChangesOf(cached.result)).toEqual([
+      ['POLICY_LOOSENED', 'ApiKey.@cacheControl', 'DANGEROUS'],
+    ]);
+  });
+
+  it('reports a lower @cost or @listSize as dangerous, a higher one as safe', async () => {
+    const cheaper = await check(schemaWith('market', '@cost(weight: 10)', '@cost(weight: 2)'));
+    expect(policyChangesOf(cheaper.result)).toEqual([
+      ['POLICY_LOOSENED', 'Token.candles.@cost', 'DANGEROUS'],
+    ]);
+    expect(cheaper.report).toContain('@cost on Token.candles: weighs 2 (was 10)');
+    const dearer = await check(schemaWith('market', '@cost(weight: 10)', '@cost(weight: 20)'));
+    expect(policyChangesOf(dearer.result)).toEqual([
+      ['POLICY_TIGHTENED', 'Token.candles.@cost', 'NON_BREAKING'],
+    ]);
+    for (const to of ['@listSize(assumedSize: 50)', '']) {
+      const smaller = await check(schemaWith('portfolio', '@listSize(assumedSize: 500)', to));
+      expect(policyChangesOf(smaller.result)).toEqual([
+        ['POLICY_LOOSENED', 'Portfolio.positions.@listSize', 'DANGEROUS'],
+      ]);
+    }
+  });
+
+  it('reports a removed @invalidatesCache or @signed as dangerous, an added one as safe', async () => {
+    const stale = await check(
+      schemaWith('trading', /(max: 10, window: "1m"\)\n)\s*@invalidatesCache\(scope: USER\)\n/, '$1'),
+    );
+    expect(policyChangesOf(stale.result)).toEqual([
+      ['POLICY_LOOSENED', 'Mutation.placeOrder.@invalidatesCache', 'DANGEROUS'],
+    ]);
+    const signedAccounts = () =>
+      schemaWith('portfolio', 'accounts: [Account!]!\n', 'accounts: [Account!]!\n    @signed\n');
+    const added = await check(signedAccounts());
+    expect(policyChangesOf(added.result)).toEqual([
+      ['POLICY_TIGHTENED', 'Query.accounts.@signed', 'NON_BREAKING'],
+    ]);
+    const removed = await checkSchema({
+      baseline: signedAccounts(),
+      current: buildPublicSchema(),
+      operations,
+      allowlist: [],
+    });
+    expect(policyChangesOf(removed)).toEqual([['POLICY_LOOSENED', 'Query.accounts.@signed', 'DANGEROUS']]);
+  });
+
+  it('reports the policy of a directive the baseline does not define as declared (safe)', async () => {
+    const withoutCost = printPublicSchema()
+      .replace(/\n"""\n[^"]*"""\ndirective @cost[^\n]*\n/, '\n')
+      .replace(' @cost(weight: 10)', '');
+    expect(withoutCost).not.toContain('@cost');
+    const result = await checkSchema({
+      baseline: buildSchema(withoutCost, { assumeValidSDL: true }),
+      current: buildPublicSchema(),
+      operations,
+      allowlist: [],
+    });
+    expect(result.ok).toBe(true);
+    expect(policyChangesOf(result)).toEqual([['POLICY_DECLARED', 'Token.candles.@cost', 'NON_BREAKING']]);
+    expect(result.changes.every(({ change }) => change.criticality.level === 'NON_BREAKING')).toBe(true);
+    expect(formatSchemaCheck(result, 'test baseline')).toContain(
+      '@cost on Token.candles declared in the schema (the baseline has no @cost)',
+    );
+  });
+
+  it('refuses to build a schema whose policy is invalid, naming each coordinate', () => {
+    expect(() =>
+      schemaWith(
+        'market',
+        '@cost(weight: 10)',
+        '@cost(weight: -1) @listSize(slicingArguments: ["interval"])',
+      ),
+    ).toThrow(
+      /Token\.candles: @cost weight must be an integer >= 0 \(got -1\)\n\s+Token\.candles: @listSize slicingArguments must name Int or list arguments of the field \(not: interval\)/,
+    );
   });
 });
 

@@ -15,6 +15,15 @@ export type Scalars = {
   Decimal: { input: string; output: string; }
 };
 
+/** Who may share a cached answer: PUBLIC (anyone, the default) or PRIVATE (only the user it answered). */
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
+/** Which cached answers a mutation drops: USER, every answer of the user who called it. */
+export type CacheInvalidationScope =
+  | 'USER';
+
 export type Candle = {
   __typename?: 'Candle';
   close: Scalars['Decimal']['output'];
@@ -160,6 +169,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheControlScope: CacheControlScope;
+  CacheInvalidationScope: CacheInvalidationScope;
   Candle: ResolverTypeWrapper<CandleModel>;
   CandleInterval: CandleInterval;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -187,6 +198,32 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Token: TokenParentModel;
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = MarketContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CostDirectiveArgs = {
+  weight: Scalars['Int']['input'];
+};
+
+export type CostDirectiveResolver<Result, Parent, ContextType = MarketContext, Args = CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type InvalidatesCacheDirectiveArgs = {
+  scope: CacheInvalidationScope;
+};
+
+export type InvalidatesCacheDirectiveResolver<Result, Parent, ContextType = MarketContext, Args = InvalidatesCacheDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ListSizeDirectiveArgs = {
+  assumedSize?: Maybe<Scalars['Int']['input']>;
+  slicingArguments?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = MarketContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type RateLimitDirectiveArgs = {
   max: Scalars['Int']['input'];
@@ -256,6 +293,10 @@ export type Resolvers<ContextType = MarketContext> = {
 };
 
 export type DirectiveResolvers<ContextType = MarketContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  cost?: CostDirectiveResolver<any, any, ContextType>;
+  invalidatesCache?: InvalidatesCacheDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
   rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   signed?: SignedDirectiveResolver<any, any, ContextType>;

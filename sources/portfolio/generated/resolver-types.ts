@@ -21,6 +21,15 @@ export type Account = {
   name: Scalars['String']['output'];
 };
 
+/** Who may share a cached answer: PUBLIC (anyone, the default) or PRIVATE (only the user it answered). */
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
+/** Which cached answers a mutation drops: USER, every answer of the user who called it. */
+export type CacheInvalidationScope =
+  | 'USER';
+
 export type Portfolio = {
   __typename?: 'Portfolio';
   accountId: Scalars['ID']['output'];
@@ -128,6 +137,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   Account: ResolverTypeWrapper<AccountModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheControlScope: CacheControlScope;
+  CacheInvalidationScope: CacheInvalidationScope;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -153,6 +164,32 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Token: { readonly id: string };
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = PortfolioContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CostDirectiveArgs = {
+  weight: Scalars['Int']['input'];
+};
+
+export type CostDirectiveResolver<Result, Parent, ContextType = PortfolioContext, Args = CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type InvalidatesCacheDirectiveArgs = {
+  scope: CacheInvalidationScope;
+};
+
+export type InvalidatesCacheDirectiveResolver<Result, Parent, ContextType = PortfolioContext, Args = InvalidatesCacheDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ListSizeDirectiveArgs = {
+  assumedSize?: Maybe<Scalars['Int']['input']>;
+  slicingArguments?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = PortfolioContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type RateLimitDirectiveArgs = {
   max: Scalars['Int']['input'];
@@ -215,6 +252,10 @@ export type Resolvers<ContextType = PortfolioContext> = {
 };
 
 export type DirectiveResolvers<ContextType = PortfolioContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  cost?: CostDirectiveResolver<any, any, ContextType>;
+  invalidatesCache?: InvalidatesCacheDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
   rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   signed?: SignedDirectiveResolver<any, any, ContextType>;

@@ -15,6 +15,15 @@ export type Scalars = {
   Decimal: { input: string; output: string; }
 };
 
+/** Who may share a cached answer: PUBLIC (anyone, the default) or PRIVATE (only the user it answered). */
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
+/** Which cached answers a mutation drops: USER, every answer of the user who called it. */
+export type CacheInvalidationScope =
+  | 'USER';
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Cancels an open order of one of the caller's accounts. */
@@ -164,6 +173,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheControlScope: CacheControlScope;
+  CacheInvalidationScope: CacheInvalidationScope;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -193,6 +204,32 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Token: { readonly id: string };
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = TradingContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CostDirectiveArgs = {
+  weight: Scalars['Int']['input'];
+};
+
+export type CostDirectiveResolver<Result, Parent, ContextType = TradingContext, Args = CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type InvalidatesCacheDirectiveArgs = {
+  scope: CacheInvalidationScope;
+};
+
+export type InvalidatesCacheDirectiveResolver<Result, Parent, ContextType = TradingContext, Args = InvalidatesCacheDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ListSizeDirectiveArgs = {
+  assumedSize?: Maybe<Scalars['Int']['input']>;
+  slicingArguments?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = TradingContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type RateLimitDirectiveArgs = {
   max: Scalars['Int']['input'];
@@ -255,6 +292,10 @@ export type Resolvers<ContextType = TradingContext> = {
 };
 
 export type DirectiveResolvers<ContextType = TradingContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  cost?: CostDirectiveResolver<any, any, ContextType>;
+  invalidatesCache?: InvalidatesCacheDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
   rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   signed?: SignedDirectiveResolver<any, any, ContextType>;

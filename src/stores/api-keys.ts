@@ -1,19 +1,49 @@
 /**
- * Redis stores (ioredis): every instance sharing one Redis sees the same keys and audit stream.
- * A key record is a hash whose fields hold JSON values, so partial updates are single HSETs and
- * need no read-modify-write; scripts make "update only if it exists" atomic.
+ * API key records. Memory: a map (one instance). Redis: a key record is a hash whose fields hold
+ * JSON values, so partial updates are single HSETs and need no read-modify-write; scripts make
+ * "create only if new" and "update only if it exists" atomic across instances.
  */
-import type { Redis } from 'ioredis';
-import type { ApiKeyRecord, AuditEvent } from '../keys/types.js';
-import type { ApiKeyStore, AuditLog, InvalidationBus, NonceStore } from './types.js';
+import type { ApiKeyStore } from '../keys/stores.js';
+import type { ApiKeyRecord } from '../keys/types.js';
+import type { RedisStoreOptions } from './types.js';
 
-export interface RedisStoreOptions {
-  redis: Redis;
-  /**
-   * Namespace of every key this store writes, e.g. `switchyard:prod:`. Required: two deployments
-   * sharing a Redis under one prefix would share API keys.
-   */
-  prefix: string;
+const clone = <T>(value: T): T => structuredClone(value);
+
+/** Records in a map, copied in and out so callers never share a stored object. */
+export function createMemoryApiKeyStore(): ApiKeyStore {
+  const records = new Map<string, ApiKeyRecord>();
+  return {
+    async get(keyId) {
+      const record = records.get(keyId);
+      return record ? clone(record) : null;
+    },
+    async create(record) {
+      if (records.has(record.keyId)) return false;
+      records.set(record.keyId, clone(record));
+      return true;
+    },
+    async update(keyId, patch) {
+      const record = records.get(keyId);
+      if (!record) return null;
+      Object.assign(record, clone(patch));
+      return clone(record);
+    },
+    async listByClient(clientId) {
+      return [...records.values()]
+        .filter((r) => r.clientId === clientId)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .map(clone);
+    },
+    async recordUsage(usage) {
+      for (const { keyId, lastUsedAt, lastUsedIp, graceUses } of usage) {
+        const record = records.get(keyId);
+        if (!record) continue;
+        record.lastUsedAt = lastUsedAt;
+        record.lastUsedIp = lastUsedIp;
+        record.graceUseCount += graceUses;
+      }
+    },
+  };
 }
 
 const CREATE = `
@@ -51,6 +81,7 @@ function fromFields(flat: string[] | Record<string, string>): ApiKeyRecord | nul
   return Object.fromEntries(entries.map(([field, value]) => [field, JSON.parse(value)])) as ApiKeyRecord;
 }
 
+/** `<prefix>key:<keyId>` hashes, and a `<prefix>client:<clientId>:keys` set per client. */
 export function createRedisApiKeyStore({ redis, prefix }: RedisStoreOptions): ApiKeyStore {
   const recordKey = (keyId: string) => `${prefix}key:${keyId}`;
   const clientKey = (clientId: string) => `${prefix}client:${clientId}:keys`;
@@ -96,56 +127,6 @@ export function createRedisApiKeyStore({ redis, prefix }: RedisStoreOptions): Ap
           String(u.graceUses),
         ]),
       );
-    },
-  };
-}
-
-/** An append-only Redis Stream, trimmed to about `maxLength` entries. */
-export function createRedisAuditLog({
-  redis,
-  prefix,
-  maxLength = 100_000,
-}: RedisStoreOptions & { maxLength?: number }): AuditLog {
-  const stream = `${prefix}audit`;
-  return {
-    async append(event) {
-      await redis.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', 'event', JSON.stringify(event));
-    },
-    async recent(limit) {
-      const entries = await redis.xrevrange(stream, '+', '-', 'COUNT', limit);
-      return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as AuditEvent);
-    },
-  };
-}
-
-/** Redis pub/sub on `<prefix>key-invalidations`, on a connection of its own (subscribers cannot send commands). */
-export function createRedisInvalidationBus({ redis, prefix }: RedisStoreOptions): InvalidationBus {
-  const channel = `${prefix}key-invalidations`;
-  const subscriber = redis.duplicate({ enableOfflineQueue: true });
-  const handlers: ((keyId: string) => void)[] = [];
-  subscriber.on('message', (from: string, keyId: string) => {
-    if (from === channel) for (const handler of handlers) handler(keyId);
-  });
-  subscriber.on('error', () => {}); // the main connection reports Redis errors; this one retries quietly
-  void subscriber.subscribe(channel).catch(() => {});
-  return {
-    async publish(keyId) {
-      await redis.publish(channel, keyId);
-    },
-    subscribe(onKey) {
-      handlers.push(onKey);
-    },
-    async close() {
-      await subscriber.quit().catch(() => subscriber.disconnect());
-    },
-  };
-}
-
-/** SET NX with expiry: atomic across every instance sharing the Redis. */
-export function createRedisNonceStore({ redis, prefix }: RedisStoreOptions): NonceStore {
-  return {
-    async claim(keyId, nonce, ttlSeconds) {
-      return (await redis.set(`${prefix}nonce:${keyId}:${nonce}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
     },
   };
 }

@@ -1,0 +1,111 @@
+/**
+ * One way for every source to read its upstream through DataLoader: one loader per request (the
+ * gateway builds loaders fresh for each, so batches never mix requests), one upstream call per tick
+ * and chunk of at most the upstream's batch size, answers matched to keys (a key the upstream does
+ * not know is null), failures logged and mapped to client errors once (call.ts). A failed batch call
+ * rejects each of its keys with the same client error; per-key calls fail alone.
+ */
+import DataLoader from 'dataloader';
+import type { UpstreamCallOptions, UpstreamCalls } from './call.js';
+
+/** A batch endpoint: one call for many keys, answering the values it knows, in any order. */
+export interface BatchRead<K extends string, V> {
+  /** DataLoader's name, for debugging (`portfolio.accounts`). */
+  readonly name?: string;
+  readonly batch: (keys: readonly K[], options: UpstreamCallOptions) => Promise<readonly V[]>;
+  /** The key a value answers. */
+  readonly keyOf: (value: V) => K;
+  /**
+   * Most keys one call takes (the upstream's contract): a larger tick goes out as parallel calls
+   * of at most this many, each failing alone. @default unbounded
+   */
+  readonly maxBatchSize?: number;
+  /** Sees each key's value as it loads, null when unknown: to prime other loaders of the request. */
+  readonly onLoad?: (key: K, value: V | null) => void;
+}
+
+/** No batch endpoint: one call per distinct key of a tick, each failing alone. */
+export interface KeyedRead<K, V, C> {
+  /** DataLoader's name, for debugging (`portfolio.accountsByUser`). */
+  readonly name?: string;
+  readonly each: (key: K, options: UpstreamCallOptions) => Promise<V>;
+  /** Key of the per-request cache, for keys that are not strings. @default the key itself */
+  readonly cacheKeyFn?: (key: K) => C;
+  /** Sees each key's value as it loads: to prime other loaders of the request. */
+  readonly onLoad?: (key: K, value: V) => void;
+}
+
+/** A request's loader over a batch endpoint; values the upstream does not answer are null. */
+export function createBatchLoader<K extends string, V>(
+  calls: UpstreamCalls,
+  read: BatchRead<K, V>,
+): DataLoader<K, V | null>;
+/** A request's loader over an endpoint that takes one key per call. */
+export function createBatchLoader<K, V, C = K>(
+  calls: UpstreamCalls,
+  read: KeyedRead<K, V, C>,
+): DataLoader<K, V, C>;
+export function createBatchLoader(
+  calls: UpstreamCalls,
+  read: BatchRead<string, unknown> | KeyedRead<unknown, unknown, unknown>,
+): DataLoader<unknown, unknown, unknown> | DataLoader<string, unknown> {
+  return 'each' in read ? keyedLoader(calls, read) : batchLoader(calls, read);
+}
+
+function batchLoader<K extends string, V>(
+  calls: UpstreamCalls,
+  read: BatchRead<K, V>,
+): DataLoader<K, V | null> {
+  const { batch, keyOf, onLoad } = read;
+  return new DataLoader<K, V | null>(
+    async (keys) => {
+      const found = await calls.run((options) => batch(keys, options));
+      const byKey = new Map(found.map((value) => [keyOf(value), value] as const));
+      return keys.map((key) => {
+        const value = byKey.get(key) ?? null;
+        onLoad?.(key, value);
+        return value;
+      });
+    },
+    { name: read.name, maxBatchSize: read.maxBatchSize },
+  );
+}
+
+function keyedLoader<K, V, C>(calls: UpstreamCalls, read: KeyedRead<K, V, C>): DataLoader<K, V, C> {
+  const { each, onLoad } = read;
+  return new DataLoader<K, V, C>(
+    (keys) =>
+      Promise.all(
+        keys.map((key) =>
+          each(key, calls.options).then(
+            (value) => {
+              onLoad?.(key, value);
+              return value;
+            },
+            (err: unknown) => asError(calls.failure(err)),
+          ),
+        ),
+      ),
+    { name: read.name, cacheKeyFn: read.cacheKeyFn },
+  );
+}
+
+/**
+ * Calls `fetch` for `keys` in parallel chunks of at most `size` (an upstream's batch limit) and
+ * joins the answers in chunk order. No keys, no call.
+ */
+export async function inChunks<K, V>(
+  keys: readonly K[],
+  size: number,
+  fetch: (chunk: readonly K[]) => Promise<V[]>,
+): Promise<V[]> {
+  if (keys.length <= size) return keys.length === 0 ? [] : fetch(keys);
+  const chunks: Promise<V[]>[] = [];
+  for (let i = 0; i < keys.length; i += size) chunks.push(fetch(keys.slice(i, i + size)));
+  return (await Promise.all(chunks)).flat();
+}
+
+/** DataLoader takes an Error as a key's failure; a mapped failure is one, unless a bug threw something else. */
+function asError(failure: unknown): Error {
+  return failure instanceof Error ? failure : new Error(String(failure));
+}
