@@ -16,7 +16,6 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { gatewayError } from '../errors.js';
 import { type ClientOperation, sha256Hex } from '../gateway/client-operations.js';
-import type { GatewayContext } from '../gateway/context.js';
 import type { PersistedOperationStore } from '../stores/persisted-operations.js';
 
 export type PersistedOperationsMode = 'automatic' | 'required';
@@ -65,7 +64,7 @@ export function usePersistedOperations({
   ttlSeconds = 86_400,
   maxDocumentBytes = 32_768,
   logger,
-}: PersistedOperationsPluginOptions): Plugin<GatewayContext> {
+}: PersistedOperationsPluginOptions): Plugin {
   if (mode !== 'automatic' && mode !== 'required') {
     throw new Error(`usePersistedOperations: mode must be automatic or required (got ${String(mode)})`);
   }

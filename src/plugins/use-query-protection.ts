@@ -15,7 +15,6 @@ import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-type
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type ErrorDetails, gatewayError } from '../errors.js';
-import type { GatewayContext } from '../gateway/context.js';
 import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
 import {
   createOperationCostEstimator,
@@ -86,7 +85,7 @@ export function useQueryProtection({
   cost: costOptions = {},
   estimator = createOperationCostEstimator(costOptions),
   exposeLimits = true,
-}: QueryProtectionPluginOptions): Plugin<GatewayContext> {
+}: QueryProtectionPluginOptions): Plugin {
   for (const [name, value] of Object.entries({ maxDepth, maxAliases, maxDirectives, maxTokens, maxCost })) {
     if (!Number.isInteger(value) || value < 1) {
       throw new Error(`useQueryProtection: ${name} must be a positive integer (got ${value})`);

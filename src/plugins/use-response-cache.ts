@@ -23,8 +23,7 @@
 import { createHash } from 'node:crypto';
 import { defaultBuildResponseCacheKey, useResponseCache } from '@envelop/response-cache';
 import type { Plugin } from 'graphql-yoga';
-import type { Principal } from '../auth/principal.js';
-import type { GatewayContext } from '../gateway/context.js';
+import type { Principal, PrincipalContext } from '../auth/principal.js';
 import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
 import { policyEntries } from '../gateway/schema-policy.js';
 import type { ResponseCacheStore } from '../stores/response-cache.js';
@@ -39,7 +38,7 @@ export interface ResponseCachePluginOptions {
   onLookup?: (hit: boolean) => void;
 }
 
-const sessionOf = (context: GatewayContext) =>
+const sessionOf = (context: PrincipalContext) =>
   context.principal ? `user:${encodeURIComponent(context.principal.userId)}` : null;
 
 /** Everything of a principal that an answer can depend on, hashed (it is part of every private key). */
@@ -56,7 +55,7 @@ export function useGatewayResponseCache({
   analyzer,
   defaultTtlMs = 10_000,
   onLookup,
-}: ResponseCachePluginOptions): Plugin<GatewayContext>[] {
+}: ResponseCachePluginOptions): Plugin<PrincipalContext>[] {
   // The library reads @cacheControl itself too (same values); these copies are what it is given,
   // mutable because it writes into them.
   const ttlPerSchemaCoordinate: Record<string, number> = {};
@@ -71,9 +70,10 @@ export function useGatewayResponseCache({
   );
   const ttls = new WeakMap<object, number>();
   const cacheControl = new WeakMap<Request, string>();
-  const requestOf = (context: GatewayContext) => (context as GatewayContext & { request: Request }).request;
+  const requestOf = (context: PrincipalContext) =>
+    (context as PrincipalContext & { request: Request }).request;
 
-  const responseCache = useResponseCache<GatewayContext>({
+  const responseCache = useResponseCache<PrincipalContext>({
     cache,
     session: sessionOf,
     ttl: defaultTtlMs,
@@ -82,7 +82,7 @@ export function useGatewayResponseCache({
     idFields: ['id', 'accountId'],
     // The session (the user) leads the id, so a store can index (and drop) one user's answers.
     buildResponseCacheKey: async (params) =>
-      `${params.sessionId ?? 'public'}|${principalFingerprint((params.context as GatewayContext).principal)}|${await defaultBuildResponseCacheKey(params)}`,
+      `${params.sessionId ?? 'public'}|${principalFingerprint((params.context as PrincipalContext).principal)}|${await defaultBuildResponseCacheKey(params)}`,
     onTtl: ({ ttl, context }) => {
       ttls.set(context, ttl);
       return ttl;
@@ -95,7 +95,7 @@ export function useGatewayResponseCache({
   });
 
   // Registered after the cache plugin: its onExecuteDone runs once the cache has decided the TTL.
-  const policy: Plugin<GatewayContext> = {
+  const policy: Plugin<PrincipalContext> = {
     onExecute({ args }) {
       const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
       const kind = analysis?.kind;
@@ -123,5 +123,5 @@ export function useGatewayResponseCache({
       if (value && !response.headers.has('cache-control')) response.headers.set('Cache-Control', value);
     },
   };
-  return [responseCache as Plugin<GatewayContext>, policy];
+  return [responseCache as Plugin<PrincipalContext>, policy];
 }

@@ -8,9 +8,10 @@
 
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { PrincipalContext } from '../auth/principal.js';
 import { satisfiesScopes } from '../auth/scopes.js';
 import { gatewayError } from '../errors.js';
-import type { GatewayContext } from '../gateway/context.js';
 import type {
   OperationAnalysis,
   OperationAnalyzer,
@@ -22,6 +23,11 @@ import { type SignatureCode, SignatureError, toSignatureGraphQLError } from '../
 import type { NonceStore } from '../signing/nonce-store.js';
 import { signedMessageOf } from '../signing/request.js';
 import { verifyMessageSignature } from '../signing/verify.js';
+
+/** What the plugin reads of the request context: the caller, and the request's logger. */
+export interface SignedMutationsContext extends PrincipalContext {
+  readonly log: Logger;
+}
 
 export interface SignedMutationsPluginOptions {
   /** The shared operation analysis: which operations need a signature, what they touch. */
@@ -50,7 +56,7 @@ export function useSignedMutations({
   trustedProxyHops = 0,
   onRefused,
   now = Date.now,
-}: SignedMutationsPluginOptions): Plugin<GatewayContext> {
+}: SignedMutationsPluginOptions): Plugin<SignedMutationsContext> {
   const rawBodies = new WeakMap<Request, Buffer>();
   const nonceTtl = maxAgeSeconds + futureSkewSeconds + 1;
 
@@ -78,8 +84,8 @@ export function useSignedMutations({
     return found;
   }
 
-  async function check(context: GatewayContext, analysis: OperationAnalysis): Promise<void> {
-    const { request, principal } = context as GatewayContext & { request: Request };
+  async function check(context: SignedMutationsContext, analysis: OperationAnalysis): Promise<void> {
+    const { request, principal } = context as SignedMutationsContext & { request: Request };
     if (!principal)
       throw gatewayError(
         'UNAUTHENTICATED',
