@@ -38,9 +38,17 @@ const API_KEY_STATUS = {
 
 const isAdmin = (principal: Principal) => principal.scopes.has('keys:admin');
 
+/**
+ * The client whose keys a keys:self principal manages: an API key's own client, and for a JWT its
+ * user (`sub`) — never the JWT's app (`azp`), whose keys belong to the app's operator, not to each
+ * of its users.
+ */
+const ownClient = (principal: Principal) =>
+  principal.via === 'api-key' ? principal.clientId : principal.userId;
+
 /** keys:self may act only on its own client. Same answer for other clients and unknown keys. */
 function assertClient(principal: Principal, clientId: string): void {
-  if (!isAdmin(principal) && clientId !== principal.clientId) {
+  if (!isAdmin(principal) && clientId !== ownClient(principal)) {
     throw gatewayError('FORBIDDEN', "keys:self manages only your own client's keys.");
   }
 }
@@ -48,7 +56,7 @@ function assertClient(principal: Principal, clientId: string): void {
 async function ownedKey(context: KeysContext, keyId: string): Promise<ApiKeyRecord> {
   const principal = requirePrincipal(context);
   const record = await context.keys.get(keyId);
-  if (!record || (!isAdmin(principal) && record.clientId !== principal.clientId)) {
+  if (!record || (!isAdmin(principal) && record.clientId !== ownClient(principal))) {
     throw gatewayError('NOT_FOUND', 'No such key.', { argument: 'keyId' });
   }
   return record;
