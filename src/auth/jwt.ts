@@ -84,6 +84,9 @@ export function createJwtVerifier({
   let keySet = 'keys' in jwks ? createLocalJWKSet(jwks.keys) : null;
   let fetchedAt = 'keys' in jwks ? Number.POSITIVE_INFINITY : 0;
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
+  // Only refetches caused by unknown kids count towards their cooldown: the start-up fetch and the
+  // background refresh do not, so an IdP that rotates right after start is picked up at once.
+  let lastUnknownKidRefetchAt = Number.NEGATIVE_INFINITY;
   let inflight: Promise<void> | null = null;
 
   function refresh(): Promise<void> {
@@ -135,7 +138,9 @@ export function createJwtVerifier({
     try {
       return await local(header, token);
     } catch (err) {
-      if (!(err instanceof errors.JWKSNoMatchingKey) || now() - lastAttemptAt < cooldownMs) throw err;
+      if (!(err instanceof errors.JWKSNoMatchingKey) || now() - lastUnknownKidRefetchAt < cooldownMs)
+        throw err;
+      lastUnknownKidRefetchAt = now();
       await refresh().catch(() => {});
       return keySet!(header, token);
     }

@@ -83,14 +83,23 @@ describe('JWT verification', () => {
     const afterFirst = idp.fetches();
     for (let i = 0; i < 20; i++)
       await codeOf(verify.verify(await idp.token({}, { header: { kid: `junk-${i}` } })));
-    expect(idp.fetches() - afterFirst).toBe(0); // within the cooldown nothing is refetched
+    // The first unknown kid refetches (the start-up fetch does not count); the others wait it out.
+    expect(idp.fetches() - afterFirst).toBe(1);
     clock.now += 31_000;
     const kid = await idp.rotate();
     expect(await codeOf(verify.verify(await idp.token({}, { kid })))).toBe('accepted');
-    expect(idp.fetches() - afterFirst).toBe(1);
+    expect(idp.fetches() - afterFirst).toBe(2);
     for (let i = 0; i < 20; i++)
       await codeOf(verify.verify(await idp.token({}, { header: { kid: `junk2-${i}` } })));
-    expect(idp.fetches() - afterFirst).toBe(1);
+    expect(idp.fetches() - afterFirst).toBe(2);
+  });
+
+  it('picks up an IdP rotation made right after start-up at once', async () => {
+    const clock = { now: Date.now() };
+    const verify = verifier(clock);
+    await verify.verify(await idp.token());
+    const kid = await idp.rotate();
+    expect(await codeOf(verify.verify(await idp.token({}, { kid })))).toBe('accepted');
   });
 
   it('keeps serving the last good key set when the IdP is down, then fails closed with 503', async () => {
