@@ -137,7 +137,7 @@ export async function verifyMessageSignature(
   if (!key.verify(base, Buffer.from(signatureValue))) {
     throw new SignatureError(
       'SIGNATURE_INVALID',
-      'The signature does not verify over the covered components: rebuild the signature base exactly as RFC 9421 §2.5 describes.',
+      `The signature does not verify with the key registered for keyid "${keyId}": either it was made with another private key (or HMAC secret) than the one registered on that API key, or the signed request differs from this one (rebuild the signature base exactly as RFC 9421 §2.5 describes, over the bytes and headers you send).`,
     );
   }
   return {
