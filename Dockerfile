@@ -26,6 +26,8 @@ ENV NODE_ENV=production PORT=4000
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules node_modules
 COPY --from=build --chown=root:root /app/dist dist
+# SQL migrations the gateway applies at start (src/stores/postgres-pool.ts finds them beside dist/).
+COPY --chown=root:root migrations migrations
 COPY --chown=root:root package.json ./
 USER node
 EXPOSE 4000

@@ -3,13 +3,15 @@
  * credential, created by the operator CLI (src/cli/keys.ts) on a Redis of the bench's own namespace —
  * the production path of a machine client: key check per request, Redis-backed nonces and rate-limit
  * counters. The key is on a plan `bench` whose limits are a million times the free plan's, so every
- * limit is counted and none refuses. Needs a Redis: REDIS_URL, or a redis-server it can start.
+ * limit is counted and none refuses. Needs a Redis (REDIS_URL, or a redis-server it can start) and a
+ * PostgreSQL (DATABASE_URL, default the test server).
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { ed25519SigningKey, type SigningKey, signRequest } from '../src/client/sign.js';
+import { useTestPostgres } from '../test/helpers/postgres.js';
 import { useTestRedis } from '../test/helpers/redis.js';
 
 export interface BenchIdentity {
@@ -27,8 +29,12 @@ const run = promisify(execFile);
 export async function startBenchIdentity(): Promise<BenchIdentity> {
   const redis = await useTestRedis();
   if (!redis) throw new Error('the benchmark needs Redis: set REDIS_URL or install redis-server');
+  // Production keeps its keys in PostgreSQL: a schema of the bench's own, dropped at the end.
+  const database = await useTestPostgres();
+  if (!database) throw new Error('the benchmark needs PostgreSQL: set DATABASE_URL');
   const prefix = `bench:${Date.now()}:`;
   const gatewayEnv = {
+    DATABASE_URL: database.url,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: prefix,
     KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -74,6 +80,7 @@ export async function startBenchIdentity(): Promise<BenchIdentity> {
       } finally {
         client.disconnect();
         await redis.stop();
+        await database.drop();
       }
     },
   };

@@ -108,6 +108,8 @@ export interface GatewayWiring {
   /** Host and port of each sandbox, as the gateway reaches it. */
   readonly sandboxes: Readonly<Record<SourceName, { host: string; port: number }>>;
   readonly redisUrl: string;
+  /** PostgreSQL (DATABASE_URL); omitted: the gateway keeps keys and audit in Redis (outside production only). */
+  readonly databaseUrl?: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly secrets: GatewaySecrets;
@@ -119,6 +121,7 @@ export function gatewayEnvironment(wiring: GatewayWiring): Record<string, string
     HOST: wiring.host,
     PORT: String(wiring.port),
     REDIS_URL: wiring.redisUrl,
+    ...(wiring.databaseUrl ? { DATABASE_URL: wiring.databaseUrl } : {}),
     TRUST_PROXY: String(PROXY_HOPS),
     ...wiring.secrets,
   };

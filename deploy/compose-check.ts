@@ -33,6 +33,8 @@ export const COMPOSE_FILE = 'docker-compose.yml';
 export const NGINX_CONF = 'deploy/nginx.conf';
 /** The image every Switchyard service builds (docker-compose.yml `x-switchyard`). */
 export const SWITCHYARD_IMAGE = 'switchyard:local';
+/** Stands in for the operator's POSTGRES_PASSWORD when the gateways' DATABASE_URL is resolved. */
+const POSTGRES_PASSWORD = 'compose-check-password';
 
 /** The parsed and raw deployment files. */
 export interface DeploymentFiles {
@@ -132,7 +134,7 @@ export function checkDeployment(files: DeploymentFiles, context: CheckContext): 
   const stages = dockerStages(files.dockerfile);
 
   const gatewayNames = Array.from({ length: GATEWAY_REPLICAS }, (_, i) => `gateway-${i + 1}`);
-  const expected = ['redis', ...sandboxProcesses.map((s) => s.name), ...gatewayNames, 'lb'];
+  const expected = ['postgres', 'redis', ...sandboxProcesses.map((s) => s.name), ...gatewayNames, 'lb'];
   for (const name of expected) if (!services[name]) add(COMPOSE_FILE, `service ${name} is missing`);
   // Other services (monitoring, say) are welcome; one running Switchyard's image must be accounted for.
   for (const [name, service] of Object.entries(services)) {
@@ -186,6 +188,25 @@ export function checkDeployment(files: DeploymentFiles, context: CheckContext): 
       add(`${COMPOSE_FILE} redis`, 'needs a healthcheck (redis-cli ping)');
   }
 
+  // PostgreSQL: the system of record, on a volume, its password from the operator's environment.
+  const postgres = services.postgres;
+  if (postgres) {
+    const where = `${COMPOSE_FILE} postgres`;
+    if (!postgres.image?.startsWith('postgres:')) add(where, 'must run a postgres: image');
+    const volume = list(postgres.volumes).find((v) => v.endsWith(':/var/lib/postgresql/data'));
+    if (!volume) add(where, 'must keep /var/lib/postgresql/data on a volume');
+    else if (!compose.volumes || !(volume.split(':')[0]! in compose.volumes)) {
+      add(where, `volume ${volume.split(':')[0]} is not declared under volumes:`);
+    }
+    if (!list(postgres.healthcheck?.test).includes('pg_isready'))
+      add(where, 'needs a healthcheck (pg_isready)');
+    if (!/^\$\{POSTGRES_PASSWORD:\?[^}]+\}$/.test(environmentOf(postgres).POSTGRES_PASSWORD ?? ''))
+      add(
+        where,
+        `POSTGRES_PASSWORD must come from the operator's environment as \${POSTGRES_PASSWORD:?message}`,
+      );
+  }
+
   // Sandboxes: exactly the commands of deploy/commands.ts, compiled, on their fixed ports.
   for (const sandbox of sandboxProcesses) {
     const service = services[sandbox.name];
@@ -222,6 +243,7 @@ export function checkDeployment(files: DeploymentFiles, context: CheckContext): 
       sandboxProcesses.map((s) => [s.name, { host: s.name, port: s.port }]),
     ) as never,
     redisUrl: 'redis://redis:6379',
+    databaseUrl: `postgres://switchyard:${POSTGRES_PASSWORD}@postgres:5432/switchyard`,
     host: '0.0.0.0',
     port: GATEWAY_PORT,
     secrets,
@@ -254,8 +276,10 @@ export function checkDeployment(files: DeploymentFiles, context: CheckContext): 
         );
       }
     }
+    if (!(env.DATABASE_URL ?? '').includes('${POSTGRES_PASSWORD:?'))
+      add(where, `DATABASE_URL must take its password from \${POSTGRES_PASSWORD:?message}, never a literal`);
     const resolved = Object.fromEntries(
-      Object.entries(env).map(([key, value]) => [key, interpolate(value, secrets)]),
+      Object.entries(env).map(([key, value]) => [key, interpolate(value, { ...secrets, POSTGRES_PASSWORD })]),
     );
     for (const [key, value] of Object.entries(wiring)) {
       if (resolved[key] !== value)
@@ -273,7 +297,7 @@ export function checkDeployment(files: DeploymentFiles, context: CheckContext): 
       add(where, `its environment does not load: ${(err as Error).message.replace(/\n\s*/g, ' ')}`);
     }
     const deps = dependsOn(service);
-    for (const dependency of ['redis', ...sandboxProcesses.map((s) => s.name)]) {
+    for (const dependency of ['postgres', 'redis', ...sandboxProcesses.map((s) => s.name)]) {
       if (deps[dependency] !== 'service_healthy')
         add(where, `must wait for ${dependency} (condition: service_healthy)`);
     }

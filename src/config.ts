@@ -25,6 +25,8 @@ export interface Config {
   /** Pretty, human-readable logs (a terminal in development) instead of JSON lines. */
   prettyLogs: boolean;
   redisUrl: string | undefined;
+  /** PostgreSQL, the system of record for API keys and the audit trail; undefined: memory (never in production). */
+  databaseUrl: string | undefined;
   upstreams: UpstreamTargets;
   /** Per-call upstream timeout / deadline in ms. */
   upstreamTimeoutMs: number;
@@ -58,8 +60,18 @@ export interface Config {
   /**
    * On SIGTERM, time during which the gateway keeps accepting connections while /readyz answers 503,
    * so load balancers stop routing to it before it closes its listener (part of shutdownTimeoutMs).
+   * Default 5000 in production (at most half of shutdownTimeoutMs), 0 elsewhere.
    */
   shutdownDelayMs: number;
+  /** Time a client gets to send the request headers, in ms (Node's `headersTimeout`). */
+  headersTimeoutMs: number;
+  /**
+   * Time a client gets to send the whole request, body included, in ms (Node's `requestTimeout`):
+   * a body that trickles in slower is cut off with 408 and the connection closed.
+   */
+  requestTimeoutMs: number;
+  /** Open connections the main listener accepts at once; more are closed as they arrive. */
+  maxConnections: number;
   /**
    * Bearer token GET /metrics requires. Undefined: /metrics is open outside production, refused
    * (403) on the main port in production, open on METRICS_PORT's listener.
@@ -173,6 +185,7 @@ export interface LoadConfigOptions {
 
 /** Variables whose values may hold credentials: never quoted in a configuration error. */
 const SECRET_VARS: ReadonlySet<string> = new Set([
+  'DATABASE_URL',
   'REDIS_URL',
   'KEYS_ENCRYPTION_KEY',
   'METRICS_TOKEN',
@@ -189,6 +202,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   LOG_PRETTY: booleanFlag.optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
   UPSTREAM_TIMEOUT_MS: z.coerce
     .number({ error: 'must be a number of milliseconds' })
     .int()
@@ -249,7 +265,20 @@ const envSchema = z.object({
     .int()
     .min(0)
     .max(120_000)
-    .default(0),
+    .optional(),
+  HEADERS_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(30_000),
+  MAX_CONNECTIONS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1_000_000).default(10_000),
   METRICS_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]{16,512}$/, { error: 'must be 16-512 printable characters without spaces' })
@@ -336,9 +365,22 @@ export function loadConfig(
       'KEYS_ENCRYPTION_KEY: required in production and with REDIS_URL (every instance must hash keys alike); generate one with openssl rand -base64 32',
     );
   }
-  if (e.SHUTDOWN_DELAY > 0 && e.SHUTDOWN_DELAY >= e.SHUTDOWN_TIMEOUT) {
+  if (!e.DATABASE_URL && production && needsUpstreams) {
+    // Memory keys and audit die with the process; Redis is not a system of record (DESIGN.md).
+    // Tools (needsUpstreams: false) check for DATABASE_URL themselves when they need it.
+    problems.push(
+      'DATABASE_URL: required in production (PostgreSQL keeps API keys and the audit trail), such as postgres://switchyard@db:5432/switchyard',
+    );
+  }
+  if (e.SHUTDOWN_DELAY !== undefined && e.SHUTDOWN_DELAY > 0 && e.SHUTDOWN_DELAY >= e.SHUTDOWN_TIMEOUT) {
     problems.push(
       `SHUTDOWN_DELAY: must be less than SHUTDOWN_TIMEOUT (${e.SHUTDOWN_TIMEOUT} ms), which it is part of`,
+    );
+  }
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    // Node refuses a headersTimeout longer than requestTimeout: the headers are part of the request.
+    problems.push(
+      `HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS} ms), which includes the headers`,
     );
   }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
@@ -353,6 +395,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL ?? 'info',
     prettyLogs: e.LOG_PRETTY ?? (!production && stdoutIsTTY),
     redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
     upstreams:
       set.length === 0
         ? { mode: 'demo' }
@@ -375,7 +418,12 @@ export function loadConfig(
     upstreamDedup: e.UPSTREAM_DEDUP ?? true,
     persistedOperations: e.PERSISTED_OPERATIONS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
-    shutdownDelayMs: e.SHUTDOWN_DELAY,
+    // Production drains by default: /readyz answers 503 for a few probe intervals before the listener closes.
+    shutdownDelayMs:
+      e.SHUTDOWN_DELAY ?? (production ? Math.min(5_000, Math.floor(e.SHUTDOWN_TIMEOUT / 2)) : 0),
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    maxConnections: e.MAX_CONNECTIONS,
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
     corsOrigins: e.CORS_ORIGINS ?? (production ? [] : 'loopback'),

@@ -23,6 +23,8 @@ import { createLogger } from './logger.js';
 import { createMetricsResponder, type MetricsResponder } from './plugins/use-metrics-endpoint.js';
 import { createGateway } from './server.js';
 import { createStores } from './stores/index.js';
+import { createDatabasePool, migrateDatabase } from './stores/postgres-pool.js';
+import { guardRedis } from './stores/redis-breaker.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
 import { createUpstreamTelemetry } from './telemetry/upstream-telemetry.js';
@@ -60,6 +62,13 @@ export async function startSwitchyard(
     // loadConfig refuses this for the gateway; a config built for a tool must not start one.
     throw new ConfigError('Invalid configuration:\n  production needs real upstreams, not demo mode');
   }
+  // The system of record, migrated before anything starts (instances wait on an advisory lock).
+  const database = config.databaseUrl ? createDatabasePool({ url: config.databaseUrl, logger }) : undefined;
+  if (database)
+    await migrateDatabase(database, logger).catch(async (err: unknown) => {
+      await database.end().catch(() => {});
+      throw err;
+    });
   const sandboxes: Readonly<Record<string, RunningSandbox>> | undefined =
     config.upstreams.mode === 'demo' ? await startSandboxes(list) : undefined;
   const targets =
@@ -77,6 +86,7 @@ export async function startSwitchyard(
 
   const stores = createStores({
     redis,
+    database,
     prefix: config.redisKeyPrefix,
     logger,
     onResponseCacheError: () => {
@@ -105,11 +115,24 @@ export async function startSwitchyard(
     metrics,
     tracer: tracing?.tracer,
   });
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    // While draining, every answer closes its connection so clients reconnect to another instance.
-    if (draining) res.setHeader('connection', 'close');
-    void gateway(req, res);
-  });
+  const server = createServer(
+    {
+      keepAliveTimeout: 65_000,
+      // A slow client holds a socket and a parser: the headers, then the whole request (body
+      // included), must arrive in time or Node answers 408 and closes the connection. Node checks
+      // these deadlines every connectionsCheckingInterval (30 s by default): checked at least every second.
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+    },
+    (req, res) => {
+      // While draining, every answer closes its connection so clients reconnect to another instance.
+      if (draining) res.setHeader('connection', 'close');
+      void gateway(req, res);
+    },
+  );
+  // Past the cap Node closes new connections as they arrive, before any byte is read.
+  server.maxConnections = config.maxConnections;
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(config.host)}:${port}/graphql`;
@@ -153,6 +176,8 @@ export async function startSwitchyard(
       await stores.close();
       await Promise.allSettled(Object.values(sources).map((connected) => connected.close()));
       if (redis) await redis.quit().catch(() => redis.disconnect());
+      if (database)
+        await database.end().catch((err: unknown) => logger.warn({ err }, 'postgres close failed'));
       // Exports the spans still buffered, the last requests' included.
       if (tracing)
         await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace flush failed'));
@@ -172,6 +197,14 @@ async function connectRedis(url: string, logger: Logger, metrics: GatewayMetrics
     metrics.redisErrors.inc({ kind: 'connection' });
     logger.warn({ err: { message: err.message } }, 'redis error');
   });
+  // A hung Redis costs a request at most one commandTimeout, then fails fast (stores/redis-breaker.ts).
+  const breaker = guardRedis(redis, {
+    onStateChange: (state) => {
+      if (state === 'open') metrics.redisErrors.inc({ kind: 'circuit_open' });
+      if (state !== 'half_open') logger.warn({ state }, `redis breaker ${state}`);
+    },
+  });
+  redis.once('end', () => breaker.dispose());
   const ready = await Promise.race([
     once(redis, 'ready').then(
       () => true,

@@ -14,6 +14,12 @@ export interface AllowedChange {
   readonly path: string;
   /** Why clients are not hurt, or who agreed to break them: reviewed in the pull request. */
   readonly reason: string;
+  /**
+   * Client operations reviewed for this change, which keep passing: only for an output field that
+   * becomes nullable (the operation stays valid; its client must render the null). Any other change
+   * to what an operation uses still breaks it.
+   */
+  readonly operations?: readonly string[];
 }
 
 /** A malformed allowlist: the check fails rather than guess. */
@@ -33,7 +39,7 @@ export function parseAllowlist(text: string, source = ALLOWLIST_FILE): AllowedCh
   }
   const problems: string[] = [];
   const allowed = entries.flatMap((entry: unknown, index): AllowedChange[] => {
-    const { type, path, reason } = (entry ?? {}) as Record<string, unknown>;
+    const { type, path, reason, operations } = (entry ?? {}) as Record<string, unknown>;
     const at = `${source}: breaking[${index}]`;
     if (typeof type !== 'string' || !/^[A-Z_]+$/.test(type))
       problems.push(`${at}: type must be a change type such as FIELD_REMOVED`);
@@ -44,8 +50,21 @@ export function parseAllowlist(text: string, source = ALLOWLIST_FILE): AllowedCh
         `${at}: reason must say why the break is acceptable (at least ${MIN_REASON_LENGTH} characters)`,
       );
     }
+    const names = operations === undefined ? undefined : operations;
+    if (
+      names !== undefined &&
+      !(Array.isArray(names) && names.every((n) => typeof n === 'string' && n !== ''))
+    )
+      problems.push(`${at}: operations must be a list of client operation names`);
     return typeof type === 'string' && typeof path === 'string' && typeof reason === 'string'
-      ? [{ type, path, reason: reason.trim() }]
+      ? [
+          {
+            type,
+            path,
+            reason: reason.trim(),
+            ...(Array.isArray(names) ? { operations: names as string[] } : {}),
+          },
+        ]
       : [];
   });
   if (problems.length > 0) throw new AllowlistError(problems.join('\n'));

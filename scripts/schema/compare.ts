@@ -52,6 +52,13 @@ export interface SchemaCheckResult {
 }
 
 const isBreaking = (change: Change) => change.criticality.level === CriticalityLevel.Breaking;
+
+/** An output field whose type only loses its outer `!`: operations stay valid, clients see nulls. */
+function becomesNullable(change: Change): boolean {
+  if (change.type !== 'FIELD_TYPE_CHANGED') return false;
+  const meta = change.meta as { oldFieldType?: string; newFieldType?: string };
+  return meta.oldFieldType !== undefined && meta.oldFieldType === `${meta.newFieldType}!`;
+}
 const isDangerous = (change: Change) => change.criticality.level === CriticalityLevel.Dangerous;
 
 /** Runs the check; pure apart from the inspector's diff. */
@@ -81,7 +88,7 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
   if (baseline) {
     for (const operation of operations) {
       const used = coordinatesUsed(baseline, operation.document);
-      for (const { change } of changes) {
+      for (const { change, allowedBy } of changes) {
         if (!change.path || !(isBreaking(change) || isDangerous(change))) continue;
         const coordinate = touches(used, change.path);
         if (!coordinate) continue;
@@ -90,7 +97,14 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
           coordinate,
           message: `uses ${coordinate}: ${change.criticality.level} ${change.type} — ${change.message}`,
         };
-        (isBreaking(change) ? broken : warnings).push(problem);
+        const reviewed = allowedBy?.operations?.includes(operation.name) === true && becomesNullable(change);
+        if (isBreaking(change) && !reviewed) broken.push(problem);
+        else
+          warnings.push(
+            reviewed
+              ? { ...problem, message: `${problem.message} (reviewed for this operation: allowlisted)` }
+              : problem,
+          );
       }
     }
   }

@@ -1,6 +1,7 @@
 /**
- * Operator CLI for API keys, on the same store as the gateways (REDIS_URL, KEYS_ENCRYPTION_KEY,
- * REDIS_KEY_PREFIX, API_KEY_ENVIRONMENT as the gateways have them).
+ * Operator CLI for API keys, on the same stores as the gateways (DATABASE_URL, REDIS_URL,
+ * KEYS_ENCRYPTION_KEY, REDIS_KEY_PREFIX, API_KEY_ENVIRONMENT as the gateways have them): keys and
+ * audit in PostgreSQL when DATABASE_URL is set (migrated first), Redis pushes revocations.
  *
  *   npm run keys -- create --client ID --name NAME [--scopes a,b] [--plan P] [--expires-days N] [--cidrs a,b]
  *                          [--ed25519-public-key B64] [--hmac-secret B64]
@@ -19,6 +20,7 @@ import { createIdentity } from '../auth/identity.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { KeyService } from '../keys/service.js';
 import type { ApiKeyRecord } from '../keys/types.js';
+import { createStores } from '../stores/index.js';
 import { revokeConfirmed, scanForKeys } from './scan.js';
 
 const USAGE = `usage: npm run keys -- <create|rotate|revoke|revoke-all|list|audit|scan> [options] (see src/cli/keys.ts)`;
@@ -76,15 +78,32 @@ async function withKeys<T>(run: (keys: KeyService) => Promise<T>): Promise<T> {
   } catch (err) {
     fail(err instanceof ConfigError ? err.message : String(err));
   }
-  if (!config.redisUrl)
-    fail("REDIS_URL must point at the gateways' Redis (memory keys live inside one gateway process)");
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
-  const identity = createIdentity({ config, logger: pino({ level: 'warn' }), redis });
+  if (config.production && !config.databaseUrl)
+    fail("DATABASE_URL must point at the gateways' PostgreSQL: in production keys live there, not in Redis");
+  if (!config.redisUrl && !config.databaseUrl)
+    fail(
+      "DATABASE_URL (or REDIS_URL) must point at the gateways' stores (memory keys live inside one gateway process)",
+    );
+  const logger = pino({ level: 'warn' });
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000 })
+    : undefined;
+  // pg and the migration tool are loaded only when there is a database to talk to.
+  const postgres = config.databaseUrl ? await import('../stores/postgres-pool.js') : undefined;
+  const database =
+    postgres && config.databaseUrl
+      ? postgres.createDatabasePool({ url: config.databaseUrl, logger, connectionTimeoutMs: 5000, max: 2 })
+      : undefined;
+  const stores = createStores({ redis, database, prefix: config.redisKeyPrefix, logger });
+  const identity = createIdentity({ config, logger, redis, stores });
   try {
+    if (database) await postgres?.migrateDatabase(database, logger);
     return await run(identity.keys);
   } finally {
     await identity.close();
-    await redis.quit();
+    await stores.close();
+    await redis?.quit();
+    await database?.end();
   }
 }
 

@@ -1,8 +1,11 @@
 /**
  * Key records as this instance sees them: read from the shared store and trusted for `cacheTtlMs`,
  * which bounds how long a revocation takes to reach an instance that missed its invalidation.
- * While the store is unreachable a recent record keeps serving for `staleTtlMs`; a key without one
- * is then refused with SERVICE_UNAVAILABLE, never accepted.
+ * While the store is unreachable a record read within `staleTtlMs` (10 minutes by default, see
+ * service.ts) keeps serving; a key without one is then refused with SERVICE_UNAVAILABLE, never accepted.
+ * After a failed read only one lookup at a time probes the store, at most once per `cacheTtlMs`; the
+ * others answer from the cache at once, so a hung store costs one connection timeout per probe, not
+ * one per request.
  */
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
@@ -51,26 +54,49 @@ export function createKeyLookup({
 }: KeyLookupOptions): KeyLookup {
   const cache = new Map<string, CachedRecord>();
   invalidations?.subscribe((keyId) => cache.delete(keyId));
+  /** When the last store read failed (null: healthy), and whether a lookup is probing it now. */
+  let failedAt: number | null = null;
+  let probing = false;
+
+  /** The cached record while it is within the stale window; else SERVICE_UNAVAILABLE. */
+  function fallback(
+    keyId: string,
+    cached: CachedRecord | undefined,
+    at: number,
+    err?: unknown,
+  ): CachedRecord {
+    if (cached && at - cached.fetchedAt < staleTtlMs) {
+      if (err) log.warn({ err, keyId }, 'key store unreachable: serving a recently cached record');
+      return cached;
+    }
+    if (err) log.error({ err, keyId }, 'key store unreachable: refusing');
+    throw gatewayError(
+      'SERVICE_UNAVAILABLE',
+      'Keys cannot be verified right now; retry shortly.',
+      undefined,
+      {
+        http: true,
+      },
+    );
+  }
+
   return {
     async lookup(keyId) {
       const cached = cache.get(keyId);
       const at = now();
       if (cached && at - cached.fetchedAt < cacheTtlMs) return cached;
+      if (failedAt !== null && (probing || at - failedAt < cacheTtlMs)) return fallback(keyId, cached, at);
       let fresh: ApiKeyRecord | null;
+      const probe = failedAt !== null;
+      if (probe) probing = true;
       try {
         fresh = await store.get(keyId);
+        failedAt = null;
       } catch (err) {
-        if (cached && at - cached.fetchedAt < staleTtlMs) {
-          log.warn({ err, keyId }, 'key store unreachable: serving a recently cached record');
-          return cached;
-        }
-        log.error({ err, keyId }, 'key store unreachable: refusing');
-        throw gatewayError(
-          'SERVICE_UNAVAILABLE',
-          'Keys cannot be verified right now; retry shortly.',
-          undefined,
-          { http: true },
-        );
+        failedAt = now();
+        return fallback(keyId, cached, at, err);
+      } finally {
+        if (probe) probing = false;
       }
       if (!fresh) {
         cache.delete(keyId);

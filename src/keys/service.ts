@@ -31,7 +31,12 @@ export interface KeyServiceOptions {
   now?: () => number;
   /** How long an instance trusts a record it read, in ms. Bounds revocation delay. @default 1000 */
   cacheTtlMs?: number;
-  /** How long a cached record still serves while the store is unreachable, in ms. @default 30000 */
+  /**
+   * How long after its last successful read a cached record still serves while the store
+   * (PostgreSQL) is unreachable, in ms; unknown keys are refused (503) meanwhile. A revocation made
+   * during the outage cannot be read either: this is the window in which one may go unseen.
+   * @default 600000 (10 minutes)
+   */
   staleTtlMs?: number;
   /** Active (unrevoked, unexpired, unsuperseded) keys a client may hold. @default 5 */
   maxActiveKeysPerClient?: number;
@@ -53,7 +58,7 @@ export function createKeyService({
   invalidations,
   now = Date.now,
   cacheTtlMs = 1000,
-  staleTtlMs = 30_000,
+  staleTtlMs = 600_000,
   maxActiveKeysPerClient = 5,
   maxGraceSeconds = 30 * 86_400,
   maxTradeKeyDays = 90,

@@ -8,7 +8,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { redactSensitive } from '../logger.js';
-import { findRequestTelemetry, outcomeOfResponse } from '../telemetry/request-telemetry.js';
+import { findRequestTelemetry, outcomeOfResponse, statusOfResponse } from '../telemetry/request-telemetry.js';
 import { requestIdOf } from './use-request-id.js';
 
 export interface AccessLogPluginOptions {
@@ -34,7 +34,7 @@ export function useAccessLog({ logger, mutationVariables = true }: AccessLogPlug
         requestId: requestIdOf(request),
         method: record.method,
         path: record.path,
-        status: response.status,
+        status: statusOfResponse(record, response.status),
         outcome: outcomeOfResponse(record, response.status),
         durationMs: Math.round((performance.now() - record.start) * 100) / 100,
         upstreamCalls: record.upstreamCalls,

@@ -22,6 +22,7 @@ import {
 import type { OperationCostEstimator } from '../gateway/operation-cost.js';
 import { policyEntries } from '../gateway/schema-policy.js';
 import type { LimitCheck, LimitResult, RateLimitStore } from '../stores/rate-limit.js';
+import { isRedisUnavailable } from '../stores/redis-breaker.js';
 
 export interface RateLimitPluginOptions {
   /** The shared operation analysis: every field occurrence, with the scopes on its path. */
@@ -114,7 +115,9 @@ export function useRateLimits({
     try {
       return await store.consume(checks, at);
     } catch (err) {
-      logger.warn({ err }, 'rate-limit store unreachable: counting on this instance only');
+      // The breaker's refusal is logged once, when it opens; a line per request would flood the log.
+      if (isRedisUnavailable(err)) logger.debug('redis breaker open: counting on this instance only');
+      else logger.warn({ err }, 'rate-limit store unreachable: counting on this instance only');
       onFallback?.();
       return fallback.consume(checks, at);
     }

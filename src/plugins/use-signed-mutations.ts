@@ -23,6 +23,7 @@ import { type SignatureCode, SignatureError, toSignatureGraphQLError } from '../
 import type { NonceStore } from '../signing/nonce-store.js';
 import { signedMessageOf } from '../signing/request.js';
 import { verifyMessageSignature } from '../signing/verify.js';
+import { markClientAborted } from '../telemetry/request-telemetry.js';
 
 /** What the plugin reads of the request context: the caller, and the request's logger. */
 export interface SignedMutationsContext extends PrincipalContext {
@@ -170,7 +171,19 @@ export function useSignedMutations({
     onRequestParse({ request, setRequestParser }) {
       if (request.method !== 'POST' || !JSON_TYPE.test(request.headers.get('content-type') ?? '')) return;
       setRequestParser(async (req) => {
-        const raw = Buffer.from(await req.arrayBuffer());
+        let raw: Buffer;
+        try {
+          raw = Buffer.from(await req.arrayBuffer());
+        } catch (err) {
+          if (!req.signal.aborted && (err as { code?: unknown }).code !== 'ECONNRESET') throw err;
+          // The client went away mid-body: its business, not a gateway error. Recorded as a client
+          // abort (499); answered with a catalogue error that nobody reads, so nothing logs a stack.
+          markClientAborted(req);
+          throw gatewayError(
+            'BAD_REQUEST',
+            'The client closed the connection before the request body arrived.',
+          );
+        }
         rawBodies.set(req, raw);
         let params: unknown;
         try {

@@ -5,6 +5,7 @@
  * store files here for rate limits, the response cache and persisted operations).
  */
 import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { ApiKeyStore, AuditLog, InvalidationBus } from '../keys/stores.js';
 import type { NonceStore } from '../signing/nonce-store.js';
@@ -17,6 +18,8 @@ import {
   createRedisPersistedOperationStore,
   type PersistedOperationStore,
 } from './persisted-operations.js';
+import { createPostgresApiKeyStore } from './postgres-api-keys.js';
+import { createPostgresAuditLog } from './postgres-audit-log.js';
 import { createMemoryRateLimitStore, createRedisRateLimitStore, type RateLimitStore } from './rate-limit.js';
 import {
   createMemoryResponseCache,
@@ -37,6 +40,8 @@ export {
   createRedisPersistedOperationStore,
   type PersistedOperationStore,
 } from './persisted-operations.js';
+export { createPostgresApiKeyStore } from './postgres-api-keys.js';
+export { createPostgresAuditLog, verifyAuditChain } from './postgres-audit-log.js';
 export {
   createMemoryRateLimitStore,
   createRedisRateLimitStore,
@@ -55,6 +60,11 @@ export interface StoresOptions {
   /** The process's Redis; undefined: memory stores, which hold for this instance only. */
   redis: Redis | undefined;
   /**
+   * PostgreSQL (DATABASE_URL, migrated): when given, API keys and the audit trail live there, the
+   * system of record; Redis (or memory) keeps only what may be lost or rebuilt.
+   */
+  database?: Pool | undefined;
+  /**
    * Namespace of every Redis key (REDIS_KEY_PREFIX). Required: two deployments sharing a Redis
    * under one prefix would share API keys, nonces, counters and cached responses.
    */
@@ -65,10 +75,13 @@ export interface StoresOptions {
   onResponseCacheError?: (() => void) | undefined;
 }
 
-/** Every store of one gateway process, all Redis or all memory. */
+/** Every store of one gateway process: keys and audit in PostgreSQL when given, the rest all Redis or all memory. */
 export interface Stores {
-  /** `redis`: shared by every instance on the same Redis and prefix; `memory`: this process only. */
-  readonly kind: 'redis' | 'memory';
+  /**
+   * Where API keys live. `postgres`: durable, shared by every instance on the database; `redis`:
+   * shared by every instance on the same Redis and prefix; `memory`: this process only.
+   */
+  readonly kind: 'postgres' | 'redis' | 'memory';
   readonly apiKeys: ApiKeyStore;
   readonly audit: AuditLog;
   readonly invalidations: InvalidationBus;
@@ -80,8 +93,14 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-/** Builds every store on `redis` under `prefix`, or in memory when there is no Redis. */
-export function createStores({ redis, prefix, logger, onResponseCacheError }: StoresOptions): Stores {
+/** Builds every store on `redis` under `prefix`, or in memory when there is no Redis; keys and audit on `database` when given. */
+export function createStores({
+  redis,
+  database,
+  prefix,
+  logger,
+  onResponseCacheError,
+}: StoresOptions): Stores {
   const stores = redis
     ? {
         kind: 'redis' as const,
@@ -103,5 +122,12 @@ export function createStores({ redis, prefix, logger, onResponseCacheError }: St
         responseCache: createMemoryResponseCache(),
         persistedOperations: createMemoryPersistedOperationStore(),
       };
-  return { ...stores, close: () => stores.invalidations.close() };
+  const durable = database
+    ? {
+        kind: 'postgres' as const,
+        apiKeys: createPostgresApiKeyStore(database),
+        audit: createPostgresAuditLog(database),
+      }
+    : {};
+  return { ...stores, ...durable, close: () => stores.invalidations.close() };
 }

@@ -3,6 +3,7 @@
  * (a client registers a query on one instance and sends only its hash to the next), in memory
  * otherwise. Entries expire, so what anyone can register is bounded in time and size.
  */
+import { createInFlight } from '../upstream/in-flight.js';
 import type { RedisStoreOptions } from './types.js';
 
 /** Registered documents by their sha256 (hex). */
@@ -46,11 +47,13 @@ export function createRedisPersistedOperationStore({
   prefix,
 }: RedisStoreOptions): PersistedOperationStore {
   const key = (hash: string) => `${prefix}apq:${hash}`;
+  // Concurrent lookups of one hash (a popular operation) share one GET.
+  const reads = createInFlight(() => new Error('persisted operation read abandoned'));
   return {
     async get(hash) {
       // A hit does not extend the entry (no write per read): once it expires, the client's next
       // hash-only request is answered PersistedQueryNotFound and the client registers it again.
-      return redis.get(key(hash));
+      return reads.run(hash, () => redis.get(key(hash)), undefined);
     },
     async set(hash, document, ttlSeconds) {
       await redis.set(key(hash), document, 'EX', ttlSeconds);

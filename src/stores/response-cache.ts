@@ -9,6 +9,7 @@ import type { Cache, CacheEntityRecord } from '@envelop/response-cache';
 import type { ExecutionResult } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createInFlight } from '../upstream/in-flight.js';
 import type { RedisStoreOptions } from './types.js';
 
 export interface ResponseCacheStore extends Cache {
@@ -87,6 +88,8 @@ export function createRedisResponseCache({
 }: RedisResponseCacheOptions): ResponseCacheStore {
   const responseKey = (id: string) => `${prefix}rc:r:${id}`;
   const indexKey = (key: string) => `${prefix}rc:i:${key}`;
+  // Concurrent reads of one response share one GET (each parses its own copy of the text).
+  const reads = createInFlight(() => new Error('response cache read abandoned'));
   const soft = async <T>(what: string, run: () => Promise<T>, fallback: T): Promise<T> => {
     try {
       return await run();
@@ -135,7 +138,7 @@ export function createRedisResponseCache({
       return soft(
         'get',
         async () => {
-          const raw = await redis.get(responseKey(responseId));
+          const raw = await reads.run(responseId, () => redis.get(responseKey(responseId)), undefined);
           return raw ? (JSON.parse(raw) as ExecutionResult) : undefined;
         },
         undefined,

@@ -34,7 +34,9 @@ export type RequestOutcome =
   /** Refused as a whole for the caller's reasons: bad input, authentication, limits (4xx). */
   | 'client_error'
   /** Failed as a whole for the gateway's or an upstream's reasons (5xx, no data). */
-  | 'server_error';
+  | 'server_error'
+  /** The client went away before its request body arrived (logged with status 499, nginx's "client closed request"). */
+  | 'client_aborted';
 
 /** `switchyard_api_key_requests_total{state}`: where the key stands in its rotation. */
 export type ApiKeyState =

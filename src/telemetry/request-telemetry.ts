@@ -35,6 +35,8 @@ export interface RequestTelemetry extends UpstreamCallScope {
   /** Catalogue codes of the errors in the response, in order. */
   errorCodes: string[];
   outcome: RequestOutcome | undefined;
+  /** The client closed the connection before its body arrived: nobody reads the answer. */
+  clientAborted: boolean;
   /** The request's server span (tracing on). */
   span: Span | undefined;
   traceId: string | undefined;
@@ -54,6 +56,7 @@ export function startRequestTelemetry(request: Request, path: string): RequestTe
     variables: undefined,
     errorCodes: [],
     outcome: undefined,
+    clientAborted: false,
     span: undefined,
     traceId: undefined,
     upstreamCalls: 0,
@@ -74,8 +77,24 @@ export function requestTelemetryOf(request: Request): RequestTelemetry {
   return records.get(request) ?? startRequestTelemetry(request, new URL(request.url).pathname);
 }
 
+/** nginx's "client closed request": the status logged for a request whose client went away. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** Records that the client of a request went away before its body arrived (see useSignedMutations' parser). */
+export function markClientAborted(request: Request): void {
+  const record = findRequestTelemetry(request);
+  if (record) record.clientAborted = true;
+}
+
+/** The status a finished request is logged with: 499 when its client went away, else the response's. */
+export function statusOfResponse(record: RequestTelemetry, status: number): number {
+  return record.clientAborted ? CLIENT_CLOSED_REQUEST : status;
+}
+
 /** The outcome of a finished request: from its GraphQL result, else from its HTTP status. */
 export function outcomeOfResponse(record: RequestTelemetry, status: number): RequestOutcome {
+  // The client's departure, not the error answered to nobody, is what happened.
+  if (record.clientAborted) return 'client_aborted';
   if (record.outcome !== undefined) return record.outcome;
   if (status < 400) return 'ok';
   return status < 500 ? 'client_error' : 'server_error';

@@ -8,6 +8,12 @@
  *     └ retry loop (idempotent reads only, budgeted, Retry-After, jittered backoff)
  *         └ circuit breaker (per source, counts each attempt) → bulkhead (per source) → one attempt
  *
+ * Half-open: cockatiel (3.2.1) lets one call through as the probe, and every other call that arrives
+ * while it runs awaits the probe's end and then runs itself (`await state.test` in
+ * CircuitBreakerPolicy.execute), so a probe hung on its upstream held every caller of the source
+ * for a whole timeout. Here those callers fail at once, as while the circuit is open, and the probe
+ * gets its own shorter timeout (`probeTimeoutMs`).
+ *
  * The timeout is the attempt's own: undici's request timeouts plus an exact timer (http.ts), the
  * gRPC deadline (grpc.ts), `defaultTimeoutMs` unless UPSTREAM_TIMEOUT_MS says otherwise.
  */
@@ -70,6 +76,12 @@ export interface BreakerOptions {
   consecutiveFailures?: number;
   /** Time an open circuit fails fast before one call probes the upstream (half-open), in ms. @default 5000 */
   halfOpenAfterMs?: number;
+  /**
+   * Time the half-open probe may take, in ms, when it is shorter than the attempt's own timeout: the
+   * probe only has to learn whether the upstream answers again, and nobody else waits for it.
+   * @default 500 (a quarter of `defaultTimeoutMs`)
+   */
+  probeTimeoutMs?: number;
 }
 
 /** The concurrency bulkhead of a source. */
@@ -161,6 +173,13 @@ export function createResilience(
           halfOpenAfter: breaker.halfOpenAfterMs ?? 5000,
           breaker: new ConsecutiveBreaker(breaker.consecutiveFailures ?? 5),
         });
+  const probeTimeoutMs = breaker === false ? 0 : (breaker.probeTimeoutMs ?? 500);
+  // cockatiel emits onHalfOpen synchronously inside `execute`, just before it calls the probe's
+  // function (also synchronously): the flag tells that function it is the probe.
+  let probeStarting = false;
+  circuit?.onHalfOpen(() => {
+    probeStarting = true;
+  });
   if (circuit && observer) {
     observer.circuitState(source, 'closed');
     circuit.onStateChange((state) => observer.circuitState(source, circuitStateName(state)));
@@ -175,16 +194,47 @@ export function createResilience(
     attempt: (signal: AbortSignal | undefined) => Promise<T>,
     signal: AbortSignal | undefined,
   ) {
-    const bounded = slots ? () => slots.execute(() => attempt(signal), signal) : () => attempt(signal);
-    if (!circuit) return bounded();
+    const bounded = (attemptSignal: AbortSignal | undefined) =>
+      slots ? slots.execute(() => attempt(attemptSignal), signal) : attempt(attemptSignal);
+    if (!circuit) return bounded(signal);
+    // A probe is in flight: fail now, as while open, instead of queueing behind it (cockatiel's way).
+    if (circuit.state === BreakerState.HalfOpen) return Promise.reject(new BrokenCircuitError());
     return circuit.execute(async () => {
+      const probe = probeStarting;
+      probeStarting = false;
       try {
-        return await bounded();
+        return await (probe ? probeOnce(bounded, signal) : bounded(signal));
       } catch (err) {
         // The caller left: not a verdict on the upstream, so the breaker must not count it.
         throw signal?.aborted ? new CallerLeft(err) : err;
       }
     }, signal);
+  }
+
+  /** The half-open probe: the attempt, failed with UPSTREAM_TIMEOUT after `probeTimeoutMs`. */
+  async function probeOnce<T>(
+    bounded: (signal: AbortSignal | undefined) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new UpstreamError('UPSTREAM_TIMEOUT', source, `probe: no answer within ${probeTimeoutMs} ms`));
+        controller.abort(); // frees the attempt (its connection) once nobody waits for it
+      }, probeTimeoutMs);
+    });
+    const running = bounded(controller.signal);
+    running.catch(() => {}); // its failure after the probe timed out is nobody's concern
+    try {
+      return await Promise.race([running, expired]);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async function run<T>(

@@ -8,6 +8,7 @@ import { ed25519SigningKey, type SigningKey, signRequest } from '../../src/clien
 import { loadConfig } from '../../src/config.js';
 import { startSandboxes } from '../../src/gateway/registry.js';
 import { type RunningSwitchyard, startSwitchyard } from '../../src/main.js';
+import { useTestPostgres } from './postgres.js';
 
 /** The trading sandbox as it starts: a RunningSandbox with its order book. */
 export type TradingSandbox = Awaited<ReturnType<typeof startTradingSandbox>>;
@@ -102,6 +103,8 @@ export async function startTestGateway({
   env = {},
   logger = pino({ level: 'silent' }),
 }: TestGatewayOptions = {}): Promise<TestGateway> {
+  // Production requires DATABASE_URL: a gateway that does not bring one gets a schema of its own.
+  const database = env.NODE_ENV === 'production' && !env.DATABASE_URL ? await useTestPostgres() : null;
   const sandboxes = await startSandboxes(sources);
   const config = loadConfig(
     {
@@ -117,10 +120,13 @@ export async function startTestGateway({
       RESPONSE_CACHE: 'false',
       // A namespace per test gateway: keys seeded by one test never count against another's caps.
       REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+      // No draining pause before close (production defaults to one): tests stop gateways often.
+      SHUTDOWN_DELAY: '0',
       MARKET_URL: sandboxes.market.target,
       SIGNALS_URL: sandboxes.signals.target,
       PORTFOLIO_ADDR: sandboxes.portfolio.target,
       TRADING_ADDR: sandboxes.trading.target,
+      ...(database ? { DATABASE_URL: database.url } : {}),
       ...env,
     },
     false,
@@ -130,6 +136,7 @@ export async function startTestGateway({
     running = await startSwitchyard(config, logger);
   } catch (err) {
     await Promise.all(Object.values(sandboxes).map((s) => s.close()));
+    await database?.drop();
     throw err;
   }
   const origin = new URL(running.url).origin;
@@ -193,6 +200,7 @@ export async function startTestGateway({
     async close() {
       await running.close();
       await Promise.all(Object.values(sandboxes).map((s) => s.close()));
+      await database?.drop();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceName } from '../../sources/index.js';
+import { loadClientOperations } from '../../src/gateway/client-operations.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SCREEN = /* GraphQL */ `
@@ -78,7 +79,7 @@ describe('a failing upstream costs only its own fields', () => {
         expect(data.orders).toHaveLength(3);
       }
       if (source === 'market') {
-        // symbol is String! on Token: the null travels up to the nullable `token` root field.
+        // token(id) is market's own root field: it is null; tokens reached through positions keep their ids.
         expect(data.token).toBeNull();
         expect(data.portfolio?.positions).toHaveLength(50);
         expect(
@@ -127,4 +128,44 @@ describe('an upstream that is down', () => {
       await gateway.close();
     }
   });
+});
+
+describe('a market outage under the shipped portfolio operations', () => {
+  const shipped = loadClientOperations().filter((op) => /^(Web|Mobile)Portfolio$/.test(op.name));
+
+  it('covers the web and mobile portfolio screens', () => {
+    expect(shipped.map((op) => op.name).sort()).toEqual(['MobilePortfolio', 'WebPortfolio']);
+  });
+
+  it.each(shipped.map((op) => [op.name, op] as const))(
+    '%s answers the positions with quantities and token ids, and errors with paths for the rest',
+    async (_name, operation) => {
+      const gateway = await startTestGateway({ env: { UPSTREAM_TIMEOUT_MS: '300' } });
+      try {
+        gateway.sandboxes.market.control.setFaults({ outage: 'error' });
+        const reply = await gateway.graphql(operation.body, { accountId: 'acc-1' });
+        expect(reply.status).toBe(200);
+        const portfolio = reply.body.data?.portfolio as {
+          accountId: string;
+          positions: { quantity: string; token: { id: string; symbol: string | null; price: unknown } }[];
+        } | null;
+        expect(portfolio?.accountId).toBe('acc-1');
+        expect(portfolio?.positions).toHaveLength(50);
+        for (const position of portfolio?.positions ?? []) {
+          expect(position.quantity).toMatch(/^\d+(\.\d+)?$/);
+          expect(position.token.id).toMatch(/^[a-z0-9-]+$/);
+          expect(position.token.symbol).toBeNull();
+          expect(position.token.price).toBeNull();
+        }
+        const errors = codesByPath(reply);
+        expect(errors['portfolio.positions.0.token.symbol']).toBe('UPSTREAM_UNAVAILABLE');
+        expect(errors['portfolio.positions.0.token.price']).toBe('UPSTREAM_UNAVAILABLE');
+        expect(Object.values(errors).every((code) => code === 'UPSTREAM_UNAVAILABLE')).toBe(true);
+        expect(Object.keys(errors).some((path) => !path.startsWith('portfolio.positions.'))).toBe(false);
+        expectNoInternals(reply, gateway);
+      } finally {
+        await gateway.close();
+      }
+    },
+  );
 });

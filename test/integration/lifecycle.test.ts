@@ -13,9 +13,12 @@ import type { RunningSandbox } from '../../sources/sandbox-kit/types.js';
 import { startSandboxes } from '../../src/gateway/registry.js';
 import { TEST_ENCRYPTION_KEY } from '../helpers/gateway.js';
 import { provisionSigningIdentity, type SigningIdentity } from '../helpers/identity.js';
+import { useTestPostgres } from '../helpers/postgres.js';
 import { type TestRedis, useTestRedis } from '../helpers/redis.js';
 
 const redis: TestRedis | null = await useTestRedis();
+// Production requires DATABASE_URL: the gateway and the keys CLI share a schema of this file's own.
+const postgres = await useTestPostgres();
 
 const SHUTDOWN_TIMEOUT = 8000;
 const SHUTDOWN_DELAY = 700;
@@ -61,7 +64,7 @@ async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess
   return { child, origin, logs, exited };
 }
 
-describe.skipIf(!redis)('graceful shutdown of a gateway process', () => {
+describe.skipIf(!redis || !postgres)('graceful shutdown of a gateway process', () => {
   let sandboxes: Record<SourceName, RunningSandbox>;
   let identity: SigningIdentity;
   let gateway: GatewayProcess;
@@ -71,6 +74,7 @@ describe.skipIf(!redis)('graceful shutdown of a gateway process', () => {
     const shared = {
       NODE_ENV: 'production',
       REDIS_URL: redis!.url,
+      DATABASE_URL: postgres!.url,
       REDIS_KEY_PREFIX: `test:lifecycle:${randomUUID()}:`,
       KEYS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     };
@@ -91,7 +95,11 @@ describe.skipIf(!redis)('graceful shutdown of a gateway process', () => {
   });
   afterAll(async () => {
     if (gateway?.child.exitCode === null) gateway.child.kill('SIGKILL');
-    await Promise.all([...Object.values(sandboxes ?? {}).map((sandbox) => sandbox.close()), redis?.stop()]);
+    await Promise.all([
+      ...Object.values(sandboxes ?? {}).map((sandbox) => sandbox.close()),
+      redis?.stop(),
+      postgres?.drop(),
+    ]);
   });
 
   it('on SIGTERM turns /readyz 503 at once, finishes an in-flight signed placeOrder, closes everything and exits 0', async () => {

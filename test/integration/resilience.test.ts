@@ -84,6 +84,45 @@ describe('circuit breaker of a source that is down', () => {
   }, 15_000);
 });
 
+describe('half-open circuit of a hung source', () => {
+  it('fails the other callers fast while its one probe hangs, and cuts the probe at its own shorter timeout', async () => {
+    // A normal attempt's timeout well above the probe's (500 ms), so the two cannot be confused.
+    const gateway = await gatewayForTest({ UPSTREAM_TIMEOUT_MS: '2000' });
+    const signals = gateway.sandboxes.signals.control;
+    const query = (id: string) => `{ token(id: "${id}") { symbol signal { rating } } }`;
+    // Opened fast by resets; then the upstream hangs, as the probe will find it.
+    signals.setFaults({ outage: 'reset' });
+    for (let i = 0; i < 2; i++) await gateway.graphql(query('bitcoin'));
+    expect(await circuitGauge(gateway, 'signals')).toBe(2);
+    signals.setFaults({ outage: 'hang' });
+    await delay(5100); // halfOpenAfterMs: the next call is the probe
+
+    const timed = async (id: string) => {
+      const started = performance.now();
+      const reply = await gateway.graphql(query(id));
+      return { reply, ms: performance.now() - started };
+    };
+    const probe = timed('bitcoin');
+    await delay(30);
+    // Other tokens: identical reads would share the probe's call (deduplication), these cannot.
+    const others = await Promise.all(['ethereum', 'solana', 'cardano', 'tezos', 'eos', 'flow'].map(timed));
+    for (const { reply, ms } of others) {
+      expect(ms).toBeLessThan(300); // cockatiel alone held them until the probe ended (≥ 470 ms)
+      expect(reply.body.data?.token).toEqual({ symbol: expect.any(String), signal: null });
+      expect(reply.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+        ['token.signal', 'UPSTREAM_UNAVAILABLE'],
+      ]);
+    }
+    const probed = await probe;
+    // probeTimeoutMs (500 ms), not the 2 s of a normal attempt; not retried, the circuit opens again.
+    expect(probed.ms).toBeGreaterThanOrEqual(450);
+    expect(probed.ms).toBeLessThan(1000);
+    expect(probed.reply.body.errors?.map((e) => e.extensions?.code)).toEqual(['UPSTREAM_TIMEOUT']);
+    expect(await circuitGauge(gateway, 'signals')).toBe(2);
+    expect(signals.stats.byRoute['GET /v1/signals']).toBe(6); // five resets and the one probe
+  }, 15_000);
+});
+
 describe('Retry-After', () => {
   it('retries a read answered 503 with Retry-After: 1 after that second, and succeeds', async () => {
     const gateway = await gatewayForTest();

@@ -1,9 +1,14 @@
-/** One contract for every ApiKeyStore (memory and Redis). */
+/** One contract for every ApiKeyStore (memory, Redis and PostgreSQL). */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ApiKeyStore } from '../../src/keys/stores.js';
 import type { ApiKeyRecord } from '../../src/keys/types.js';
-import { createMemoryApiKeyStore, createRedisApiKeyStore } from '../../src/stores/index.js';
+import {
+  createMemoryApiKeyStore,
+  createPostgresApiKeyStore,
+  createRedisApiKeyStore,
+} from '../../src/stores/index.js';
+import { useStorePostgres } from './postgres-client.js';
 import { freshPrefix, useStoreRedis } from './redis-client.js';
 
 function record(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
@@ -118,6 +123,40 @@ contract(
   () => createRedisApiKeyStore({ redis: redis!, prefix: freshPrefix() }),
   redis !== undefined,
 );
+
+// One migrated schema for the file: records of different tests differ by key id and client.
+const database = await useStorePostgres();
+contract('postgres', () => createPostgresApiKeyStore(database!), database !== undefined);
+
+describe.skipIf(!database)('postgres API key store', () => {
+  it('keeps every time with its milliseconds and a record with every field set', async () => {
+    const keys = createPostgresApiKeyStore(database!);
+    const r = record({
+      expiresAt: '2026-04-01T12:34:56.789Z',
+      revokedAt: '2026-03-01T00:00:00.001Z',
+      revokedReason: 'rotated away',
+      supersededBy: 'abcdefabcdefabcd',
+      sunsetAt: '2026-03-02T00:00:00.000Z',
+      signing: { type: 'hmac-sha256', encryptedSecret: 'aXY=.dGFn.Y3Q=' },
+      lastUsedAt: '2026-02-28T23:59:59.999Z',
+      lastUsedIp: '2001:db8::1',
+      graceUseCount: 7,
+      environment: 'live',
+      version: 3,
+    });
+    expect(await keys.create(r)).toBe(true);
+    expect(await keys.get(r.keyId)).toEqual(r);
+    expect(await keys.update(r.keyId, {})).toEqual(r);
+  });
+
+  it('refuses to change the key id, client or hash through an update', async () => {
+    const keys = createPostgresApiKeyStore(database!);
+    const r = record();
+    await keys.create(r);
+    const patch = { hash: 'cd'.repeat(32), clientId: 'mallory', name: 'renamed' } as Partial<ApiKeyRecord>;
+    expect(await keys.update(r.keyId, patch)).toEqual({ ...r, name: 'renamed' });
+  });
+});
 
 describe('redis API key store', () => {
   it.skipIf(!redis)('keeps records of one prefix apart from another', async () => {

@@ -1,8 +1,12 @@
-/** One contract for every AuditLog (memory and Redis). */
+/** One contract for every AuditLog (memory, Redis and PostgreSQL). */
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditLog } from '../../src/keys/stores.js';
-import { createMemoryAuditLog, createRedisAuditLog } from '../../src/stores/index.js';
+import { createMemoryAuditLog, createPostgresAuditLog, createRedisAuditLog } from '../../src/stores/index.js';
+import { migrateDatabase } from '../../src/stores/postgres-pool.js';
+import { useTestPostgres } from '../helpers/postgres.js';
 import { freshPrefix, useStoreRedis } from './redis-client.js';
 
 function contract(name: string, make: (capacity?: number) => AuditLog, available = true) {
@@ -38,6 +42,21 @@ contract('memory', () => createMemoryAuditLog());
 
 const redis = await useStoreRedis();
 contract('redis', () => createRedisAuditLog({ redis: redis!, prefix: freshPrefix() }), redis !== undefined);
+
+// The contract reads "everything appended", so each PostgreSQL audit log gets a schema of its own.
+const probe = await useTestPostgres();
+await probe?.drop();
+const schemas: Array<{ drop(): Promise<void> }> = [];
+afterAll(() => Promise.all(schemas.map((s) => s.drop())));
+async function freshAuditPool(): Promise<pg.Pool> {
+  const postgres = (await useTestPostgres())!;
+  schemas.push(postgres);
+  await migrateDatabase(postgres.pool, pino({ level: 'silent' }));
+  return postgres.pool;
+}
+const pools = probe ? [await freshAuditPool(), await freshAuditPool()] : [];
+let next = 0;
+contract('postgres', () => createPostgresAuditLog(pools[next++]!), probe !== null);
 
 describe('memory audit log', () => {
   it('keeps the newest events up to its capacity', async () => {

@@ -10,8 +10,13 @@ const remote = {
   TRADING_ADDR: 'trading:50051',
 };
 
-/** A production environment that loads: real upstreams and a master key. */
-const production = { ...remote, NODE_ENV: 'production', KEYS_ENCRYPTION_KEY: KEY };
+/** A production environment that loads: real upstreams, a master key and PostgreSQL. */
+const production = {
+  ...remote,
+  NODE_ENV: 'production',
+  KEYS_ENCRYPTION_KEY: KEY,
+  DATABASE_URL: 'postgres://switchyard:s3cret@db:5432/switchyard',
+};
 
 describe('loadConfig', () => {
   it('starts in demo mode on port 4000 with nothing set', () => {
@@ -49,6 +54,7 @@ describe('loadConfig', () => {
     ['MARKET_URL', 'ftp://market'],
     ['PORTFOLIO_ADDR', 'http://portfolio:50051'],
     ['REDIS_URL', 'localhost:6379'],
+    ['DATABASE_URL', 'mysql://db:3306/switchyard'],
     ['LOG_LEVEL', 'loud'],
     ['GRAPHIQL', 'maybe'],
   ])('fails naming %s when it is %s', (name, value) => {
@@ -137,6 +143,26 @@ describe('loadConfig', () => {
     expect(run).toThrow(/CORS_ORIGINS: ".*" is not an origin/);
   });
 
+  it('requires DATABASE_URL in production, and keeps memory stores without it elsewhere', () => {
+    const { DATABASE_URL: _url, ...withoutDatabase } = production;
+    const run = () => loadConfig(withoutDatabase, false);
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(/DATABASE_URL: required in production/);
+    expect(loadConfig({ ...production }, false).databaseUrl).toBe(production.DATABASE_URL);
+    expect(loadConfig({ ...remote }, false).databaseUrl).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgresql://127.0.0.1/test' }, false).databaseUrl).toBe(
+      'postgresql://127.0.0.1/test',
+    );
+  });
+
+  it('never quotes DATABASE_URL in an error: it may hold a password', () => {
+    const run = () => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' }, false);
+    expect(run).toThrow(
+      /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL \(got a value not shown here\)/,
+    );
+    expect(run).not.toThrow(/hunter2/);
+  });
+
   it('requires KEYS_ENCRYPTION_KEY in production and with Redis, and checks its size', () => {
     expect(() => loadConfig({ ...remote, NODE_ENV: 'production' }, false)).toThrow(
       /KEYS_ENCRYPTION_KEY: required/,
@@ -182,5 +208,33 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }, false).trustedProxyHops).toBe(2);
     expect(loadConfig({}, false).trustedProxyHops).toBe(0);
     expect(() => loadConfig({ TRUST_PROXY: 'yes' }, false)).toThrow(/TRUST_PROXY:/);
+  });
+
+  it('drains for 5 s by default in production (at most half of SHUTDOWN_TIMEOUT), not at all elsewhere', () => {
+    const prod = { ...production, DATABASE_URL: 'postgres://switchyard@db:5432/switchyard' };
+    expect(loadConfig(prod, false).shutdownDelayMs).toBe(5_000);
+    expect(loadConfig({ ...prod, SHUTDOWN_TIMEOUT: '6000' }, false).shutdownDelayMs).toBe(3_000);
+    expect(loadConfig({ ...prod, SHUTDOWN_DELAY: '0' }, false).shutdownDelayMs).toBe(0);
+    expect(loadConfig({}, false).shutdownDelayMs).toBe(0);
+    expect(loadConfig({ SHUTDOWN_DELAY: '2000' }, false).shutdownDelayMs).toBe(2_000);
+    expect(() => loadConfig({ SHUTDOWN_DELAY: '30000' }, false)).toThrow(
+      /SHUTDOWN_DELAY: must be less than SHUTDOWN_TIMEOUT \(25000 ms\)/,
+    );
+  });
+
+  it('bounds headers, whole requests and connections, headers within the request', () => {
+    expect(loadConfig({}, false)).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      maxConnections: 10_000,
+    });
+    expect(
+      loadConfig({ HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '5000', MAX_CONNECTIONS: '100' }, false),
+    ).toMatchObject({ headersTimeoutMs: 2_000, requestTimeoutMs: 5_000, maxConnections: 100 });
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '5000' }, false)).toThrow(
+      /HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS \(5000 ms\)/,
+    );
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: 'soon' }, false)).toThrow(/REQUEST_TIMEOUT_MS:/);
+    expect(() => loadConfig({ MAX_CONNECTIONS: '0' }, false)).toThrow(/MAX_CONNECTIONS:/);
   });
 });

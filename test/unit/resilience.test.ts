@@ -283,6 +283,106 @@ describe('circuit breaker', () => {
   });
 });
 
+describe('half-open circuit', () => {
+  /** A breaker opened by one timeout, whose cool-down has passed: the next call is the probe. */
+  async function halfOpenable(probeTimeoutMs: number) {
+    const policies = createResilience('test', {
+      retry: false,
+      breaker: { consecutiveFailures: 1, halfOpenAfterMs: 50, probeTimeoutMs },
+    });
+    await policies
+      .execute(
+        READ,
+        async () => {
+          throw failure('UPSTREAM_TIMEOUT');
+        },
+        undefined,
+      )
+      .catch(() => undefined);
+    expect(policies.circuitState).toBe('open');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    return policies;
+  }
+
+  it('fails the other callers at once while its one probe hangs on the upstream', async () => {
+    const policies = await halfOpenable(2000);
+    let release: (value: string) => void = () => {};
+    const probeSignals: (AbortSignal | undefined)[] = [];
+    const probe = policies.execute(
+      READ,
+      (signal) => {
+        probeSignals.push(signal);
+        return new Promise<string>((resolve) => {
+          release = resolve;
+        });
+      },
+      undefined,
+    );
+    expect(policies.circuitState).toBe('half_open');
+
+    let othersCalled = 0;
+    const started = performance.now();
+    const others = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        policies
+          .execute(
+            READ,
+            async () => {
+              othersCalled++;
+              return 'ok';
+            },
+            undefined,
+          )
+          .catch((err: unknown) => err),
+      ),
+    );
+    // cockatiel alone would hold all 20 until the probe ended, then run each of them.
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(othersCalled).toBe(0);
+    for (const err of others) {
+      expect(err).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', detail: 'circuit open: failing fast' });
+    }
+
+    release('ok');
+    await expect(probe).resolves.toBe('ok');
+    expect(probeSignals).toHaveLength(1);
+    expect(policies.circuitState).toBe('closed');
+    await expect(policies.execute(READ, async () => 'after', undefined)).resolves.toBe('after');
+  });
+
+  it('gives the probe a shorter timeout than a call, aborts it, and opens again', async () => {
+    const policies = await halfOpenable(100);
+    let probeSignal: AbortSignal | undefined;
+    const started = performance.now();
+    const probe = policies.execute(
+      READ,
+      (signal) => {
+        probeSignal = signal;
+        return new Promise<string>(() => {}); // a hung upstream: never answers
+      },
+      undefined,
+    );
+    await expect(probe).rejects.toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+      detail: 'probe: no answer within 100 ms',
+    });
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(95);
+    expect(took).toBeLessThan(300);
+    expect(probeSignal?.aborted).toBe(true);
+    expect(policies.circuitState).toBe('open');
+
+    // A normal call (circuit closed) is not cut at the probe's timeout.
+    const closed = createResilience('test', { retry: false, breaker: { probeTimeoutMs: 20 } });
+    const slow = closed.execute(
+      READ,
+      () => new Promise<string>((resolve) => setTimeout(resolve, 80, 'slow but fine')),
+      undefined,
+    );
+    await expect(slow).resolves.toBe('slow but fine');
+  });
+});
+
 describe('bulkhead', () => {
   it('runs at most maxConcurrent attempts, queues maxQueued, and refuses the rest at once', async () => {
     const policies = createResilience('test', {

@@ -158,7 +158,7 @@ describe('schema:check', () => {
 
   it('passes when a field is added, printing it as a safe change', async () => {
     const { result, report } = await check(
-      schemaWith('market', 'symbol: String!', 'symbol: String!\n  website: String'),
+      schemaWith('market', 'chain: String', 'chain: String\n  website: String'),
     );
     expect(result.ok).toBe(true);
     expect(result.changes.map(({ change }) => [change.type, change.path, change.criticality.level])).toEqual([
@@ -203,6 +203,25 @@ describe('schema:check', () => {
     );
     expect(result.unallowed).toEqual([]);
     expect(result.ok).toBe(false);
+  });
+
+  it('passes an output field made nullable for the operations its allowlist entry names as reviewed, and only those', async () => {
+    const users = operations
+      .filter((operation) => /\busd\b/.test(operation.body))
+      .map((o) => o.name)
+      .sort();
+    const entry = (names: string[]) =>
+      `breaking:\n  - type: FIELD_TYPE_CHANGED\n    path: Price.usd\n    reason: a price may be missing\n    operations: [${names.join(', ')}]\n`;
+    const loosened = () => schemaWith('market', 'usd: Decimal!', 'usd: Decimal');
+    const all = await check(loosened(), entry(users));
+    expect(all.result.ok).toBe(true);
+    expect(all.report).toContain('(reviewed for this operation: allowlisted)');
+    const [first, ...rest] = users;
+    const some = await check(loosened(), entry(rest));
+    expect(brokenNames(some.result)).toEqual([first]);
+    // Naming the operations never excuses a change other than a loss of non-null.
+    const retyped = await check(schemaWith('market', 'usd: Decimal!', 'usd: Float!'), entry(users));
+    expect(retyped.result.ok).toBe(false);
   });
 
   it('refuses an allowlist entry without a reason, and reports entries that match nothing', async () => {

@@ -84,9 +84,11 @@ export type Token = {
   /** Tokens in circulation. */
   circulatingSupply?: Maybe<Scalars['Decimal']['output']>;
   id: Scalars['ID']['output'];
-  name: Scalars['String']['output'];
+  /** Display name such as `Bitcoin`; nullable for the same reason as `symbol`. */
+  name?: Maybe<Scalars['String']['output']>;
   price?: Maybe<Price>;
-  symbol: Scalars['String']['output'];
+  /** Ticker such as `BTC`. Nullable so that a market failure costs only this field (with an error at its path), not the position or order that reached the token. */
+  symbol?: Maybe<Scalars['String']['output']>;
 };
 
 
@@ -278,9 +280,9 @@ export type TokenResolvers<ContextType = MarketContext, ParentType extends Resol
   chain?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   circulatingSupply?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['Price']>, ParentType, ContextType>;
-  symbol?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  symbol?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = MarketContext> = {

@@ -1,0 +1,151 @@
+/**
+ * A hung Redis under load (DESIGN.md "Failure policy"): its process is stopped (SIGSTOP), so the
+ * connection stays open and every command waits, as on an overloaded or frozen host. Reads keep
+ * answering with data, none pays more than one command timeout (500 ms in main.ts), mutations are
+ * refused with 503 at once, and everything is back soon after Redis resumes.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { type TestRedis, useTestRedis } from '../helpers/redis.js';
+
+const READ = '{ token(id: "bitcoin") { id symbol price { usd } } }';
+const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`;
+const order = () => ({
+  input: {
+    accountId: 'acc-1',
+    tokenId: 'bitcoin',
+    side: 'BUY',
+    type: 'LIMIT',
+    quantity: '0.1',
+    limitPrice: '50000',
+    clientOrderId: `c-${randomUUID().slice(0, 8)}`,
+  },
+});
+/** main.ts's ioredis commandTimeout. */
+const COMMAND_TIMEOUT_MS = 500;
+
+interface Sample {
+  readonly ms: number;
+  readonly status: number;
+  readonly symbol: unknown;
+}
+
+/** Sends a read every `everyMs` (open loop: a slow answer does not delay the next) until stopped. */
+function steadyReads(gateway: TestGateway, everyMs: number) {
+  const pending: Promise<Sample>[] = [];
+  const timer = setInterval(() => {
+    const started = performance.now();
+    pending.push(
+      gateway.graphql(READ).then(
+        (reply) => ({
+          ms: performance.now() - started,
+          status: reply.status,
+          symbol: (reply.body.data?.token as { symbol?: unknown } | null | undefined)?.symbol,
+        }),
+        () => ({ ms: performance.now() - started, status: 0, symbol: undefined }),
+      ),
+    );
+  }, everyMs);
+  return {
+    async stop(): Promise<Sample[]> {
+      clearInterval(timer);
+      return Promise.all(pending);
+    },
+  };
+}
+
+function summary(samples: readonly Sample[]) {
+  const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { n: sorted.length, median: at(0.5), p99: at(0.99), max: Math.round(sorted.at(-1) ?? 0) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Redis paused under load', () => {
+  let redis: TestRedis | null;
+  let pid = 0;
+  let gateway: TestGateway | undefined;
+
+  beforeAll(async () => {
+    redis = await useTestRedis({ private: true });
+    if (!redis) return;
+    const client = new Redis(redis.url);
+    const info = await client.info('server');
+    await client.quit();
+    pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+    // The response cache on (test gateways turn it off): a cache read is one of the Redis commands
+    // a read makes.
+    gateway = await startTestGateway({ env: { REDIS_URL: redis.url, RESPONSE_CACHE: 'true' } });
+  });
+  afterAll(async () => {
+    if (pid) process.kill(pid, 'SIGCONT');
+    await gateway?.close();
+    await redis?.stop();
+  });
+
+  it('keeps answering reads within one command timeout, refuses mutations at once, and recovers', async (context) => {
+    if (!redis || !gateway) return context.skip();
+    expect(pid).toBeGreaterThan(0);
+    expect((await gateway.signed(PLACE, order())).body.data?.placeOrder).toMatchObject({ status: 'OPEN' });
+
+    const warm = steadyReads(gateway, 20);
+    await sleep(1000);
+    const before = await warm.stop();
+    expect(before.every((s) => s.status === 200 && s.symbol === 'BTC')).toBe(true);
+
+    process.kill(pid, 'SIGSTOP');
+    const paused = performance.now();
+    const load = steadyReads(gateway, 20);
+    await sleep(1500);
+    const mutationStarted = performance.now();
+    const refused = await gateway.signed(PLACE, order());
+    const mutationMs = performance.now() - mutationStarted;
+    await sleep(1500);
+    const during = await load.stop();
+    const readiness = await fetch(`${gateway.origin}/readyz`);
+
+    process.kill(pid, 'SIGCONT');
+    const resumed = performance.now();
+    let recoveredMs = Number.NaN;
+    while (performance.now() - resumed < 10_000) {
+      const reply = await gateway.signed(PLACE, order());
+      if (reply.status === 200 && reply.body.data?.placeOrder) {
+        recoveredMs = performance.now() - resumed;
+        break;
+      }
+      await sleep(50);
+    }
+    const after = steadyReads(gateway, 20);
+    await sleep(500);
+    const healed = await after.stop();
+
+    console.info('reads with Redis paused (ms)', {
+      before: summary(before),
+      paused: summary(during),
+      pauseMs: Math.round(resumed - paused),
+      mutationRefusedInMs: Math.round(mutationMs),
+      recoveredMs: Math.round(recoveredMs),
+      after: summary(healed),
+    });
+
+    // Reads answer, with data, during the whole pause.
+    expect(during.length).toBeGreaterThan(100);
+    expect(during.filter((s) => s.status !== 200 || s.symbol !== 'BTC')).toEqual([]);
+    // No read pays more than one command timeout (two would be ≥ 1000 ms), and once the breaker is
+    // open nearly none pays any.
+    expect(summary(during).max).toBeLessThan(COMMAND_TIMEOUT_MS + 400);
+    expect(summary(during).median).toBeLessThan(100);
+    // Mutations fail closed, fast: the nonce cannot be checked.
+    expect(refused.status).toBe(503);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(mutationMs).toBeLessThan(200);
+    expect(readiness.status).toBe(503);
+    // Back within the breaker's probe period once Redis answers.
+    expect(recoveredMs).toBeLessThan(2000);
+    expect(healed.every((s) => s.status === 200 && s.symbol === 'BTC')).toBe(true);
+  });
+});
