@@ -95,6 +95,10 @@ export async function startSwitchyard(
     },
   });
   const identity = createIdentity({ config, logger, redis, stores });
+  // Every usable key in this instance's cache before it serves: known keys then survive a PostgreSQL
+  // outage for the cache's stale window even if nobody has used them here yet.
+  const warmed = await identity.keys.warm();
+  if (warmed > 0) logger.info({ keys: warmed }, 'key cache warmed');
   const demoKeys =
     config.upstreams.mode === 'demo' && identity.inMemory ? await seedDemoKeys(identity.keys) : undefined;
 

@@ -38,6 +38,11 @@ export interface KeyLookup {
   lookup(keyId: string): Promise<CachedRecord | null>;
   /** Forgets keys here and tells every other instance to do the same. */
   invalidate(keyIds: readonly string[]): Promise<void>;
+  /**
+   * Fills the cache with records read from the store as of now (start-up): while the store is then
+   * unreachable, they serve for the stale window like any record read by a request.
+   */
+  warm(records: readonly ApiKeyRecord[]): void;
 }
 
 /** Entries beyond this are dropped oldest first: a flood of distinct key ids cannot grow the cache. */
@@ -80,6 +85,17 @@ export function createKeyLookup({
     );
   }
 
+  function remember(record: ApiKeyRecord, at: number): CachedRecord {
+    const entry = {
+      record,
+      fetchedAt: at,
+      cidrs: record.allowedCidrs ? parseCidrs(record.allowedCidrs) : null,
+    };
+    cache.set(record.keyId, entry);
+    if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
+    return entry;
+  }
+
   return {
     async lookup(keyId) {
       const cached = cache.get(keyId);
@@ -102,14 +118,11 @@ export function createKeyLookup({
         cache.delete(keyId);
         return null;
       }
-      const entry = {
-        record: fresh,
-        fetchedAt: at,
-        cidrs: fresh.allowedCidrs ? parseCidrs(fresh.allowedCidrs) : null,
-      };
-      cache.set(keyId, entry);
-      if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
-      return entry;
+      return remember(fresh, at);
+    },
+    warm(records) {
+      const at = now();
+      for (const record of records.slice(0, MAX_CACHED)) remember(record, at);
     },
     async invalidate(keyIds) {
       for (const keyId of keyIds) cache.delete(keyId);

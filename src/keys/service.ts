@@ -109,6 +109,22 @@ export function createKeyService({
       return stored && crypto.matches(presented, stored.hash) ? stored : null;
     },
 
+    /**
+     * Warms this instance's record cache with every usable key (start-up), so that a PostgreSQL
+     * outage soon after start still serves keys nobody has used here yet. Fails soft: a cold cache
+     * fills as keys are used.
+     */
+    async warm(): Promise<number> {
+      try {
+        const records = await store.listUsable(now());
+        keys.warm(records);
+        return records.length;
+      } catch (err) {
+        log.warn({ err }, 'could not warm the key cache; it fills as keys are used');
+        return 0;
+      }
+    },
+
     list: (clientId: string) => store.listByClient(clientId),
     get: (keyId: string) => store.get(keyId),
     recentAudit: (limit: number) => audit.recent(limit),

@@ -16,6 +16,8 @@ export interface ApiKeyStore {
     patch: Partial<Omit<ApiKeyRecord, 'keyId' | 'clientId' | 'hash'>>,
   ): Promise<ApiKeyRecord | null>;
   listByClient(clientId: string): Promise<ApiKeyRecord[]>;
+  /** Every record usable at `now` (ms): not revoked, not expired. Read once at start, to warm caches. */
+  listUsable(now: number): Promise<ApiKeyRecord[]>;
   /** Applies buffered usage (last use, grace-window use counts) in one round trip. */
   recordUsage(usage: readonly KeyUsage[]): Promise<void>;
 }

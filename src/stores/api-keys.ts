@@ -3,6 +3,7 @@
  * JSON values, so partial updates are single HSETs and need no read-modify-write; scripts make
  * "create only if new" and "update only if it exists" atomic across instances.
  */
+import { isUsable, keyState } from '../keys/state.js';
 import type { ApiKeyStore } from '../keys/stores.js';
 import type { ApiKeyRecord } from '../keys/types.js';
 import type { RedisStoreOptions } from './types.js';
@@ -27,6 +28,9 @@ export function createMemoryApiKeyStore(): ApiKeyStore {
       if (!record) return null;
       Object.assign(record, clone(patch));
       return clone(record);
+    },
+    async listUsable(now) {
+      return [...records.values()].filter((r) => isUsable(keyState(r, now))).map(clone);
     },
     async listByClient(clientId) {
       return [...records.values()]
@@ -103,6 +107,22 @@ export function createRedisApiKeyStore({ redis, prefix }: RedisStoreOptions): Ap
     async update(keyId, patch) {
       const result = (await redis.eval(UPDATE, 1, recordKey(keyId), ...toFields(patch))) as string[] | null;
       return result ? fromFields(result) : null;
+    },
+    async listUsable(now) {
+      const found: ApiKeyRecord[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}key:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length === 0) continue;
+        const pipeline = redis.pipeline();
+        for (const key of keys) pipeline.hgetall(key);
+        for (const [err, fields] of (await pipeline.exec()) ?? []) {
+          const record = err ? null : fromFields(fields as Record<string, string>);
+          if (record && isUsable(keyState(record, now))) found.push(record);
+        }
+      } while (cursor !== '0');
+      return found;
     },
     async listByClient(clientId) {
       const ids = await redis.smembers(clientKey(clientId));

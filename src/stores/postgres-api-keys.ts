@@ -86,6 +86,13 @@ export function createPostgresApiKeyStore(pool: pg.Pool): ApiKeyStore {
             );
       return rows[0] ? fromRow(rows[0]) : null;
     },
+    async listUsable(now) {
+      const { rows } = await pool.query(
+        `${SELECT} WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)`,
+        [new Date(now)],
+      );
+      return rows.map(fromRow);
+    },
     async listByClient(clientId) {
       const { rows } = await pool.query(`${SELECT} WHERE client_id = $1 ORDER BY created_at, key_id`, [
         clientId,

@@ -163,6 +163,28 @@ describe.skipIf(!postgres)('PostgreSQL unreachable', () => {
   }, 30_000);
 });
 
+describe.skipIf(!postgres)('an instance started before a PostgreSQL outage', () => {
+  it('serves keys it has never seen used, from the cache warmed at start', async () => {
+    const hop = await startPostgresHop(baseDatabaseUrl());
+    const own = (await useTestPostgres())!;
+    try {
+      const a = await gateway({ DATABASE_URL: hop.url(own.url) });
+      const made = await a.running.keys.create({ clientId: 'user-1', name: 'made elsewhere' }, 'test');
+      const b = await gateway({ DATABASE_URL: hop.url(own.url) });
+      await hop.cut();
+      await wait(1100); // past the 1 s freshness: without the warm-up, b would have to ask PostgreSQL
+      const reply = await b.graphql(QUERY, {}, { 'x-api-key': made.key });
+      expect(reply.status).toBe(200);
+      expect(reply.body.data?.portfolio).toEqual({ accountId: 'acc-1' });
+      expect(codeOf(await b.graphql(QUERY, {}, { 'x-api-key': forged(made.key) }))).toBe('UNAUTHENTICATED');
+    } finally {
+      await hop.restore();
+      await hop.close();
+      await own.drop();
+    }
+  }, 30_000);
+});
+
 describe.skipIf(!postgres)('PostgreSQL hung', () => {
   it('costs one connection timeout per probe, not one per request, and refuses unknown keys', async () => {
     const hop = await startPostgresHop(baseDatabaseUrl());

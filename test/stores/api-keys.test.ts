@@ -88,6 +88,19 @@ function contract(name: string, make: () => ApiKeyStore, available = true) {
       expect(await keys.listByClient(`nobody-${randomUUID()}`)).toEqual([]);
     });
 
+    it('lists every usable record, and no revoked or expired one (the start-up warm-up)', async () => {
+      const keys = make();
+      const now = Date.parse('2026-06-01T00:00:00.000Z');
+      const usable = record();
+      const rotated = record({ supersededBy: 'k2', expiresAt: '2026-06-02T00:00:00.000Z' });
+      const revoked = record({ revokedAt: '2026-05-01T00:00:00.000Z' });
+      const expired = record({ expiresAt: '2026-05-31T00:00:00.000Z' });
+      for (const r of [usable, rotated, revoked, expired]) await keys.create(r);
+      const ids = new Set((await keys.listUsable(now)).map((r) => r.keyId));
+      expect(ids.has(usable.keyId) && ids.has(rotated.keyId)).toBe(true);
+      expect(ids.has(revoked.keyId) || ids.has(expired.keyId)).toBe(false);
+    });
+
     it('records usage: last use overwritten, grace uses added up, unknown keys ignored', async () => {
       const keys = make();
       const r = record();
