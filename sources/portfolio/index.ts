@@ -1,6 +1,6 @@
 /** The portfolio source: accounts and positions from the portfolio gRPC service. */
 import { readFileSync } from 'node:fs';
-import { grpcSource, type Source, type SourceDefinition, TOKEN_STUB } from '../../src/gateway/source.js';
+import { grpcSource, type Source, type SourceDefinition, TOKEN_REFERENCE } from '../../src/gateway/source.js';
 import type { GrpcUpstream } from '../../src/upstream/grpc.js';
 import { authorizeAccount } from './authorize.js';
 import { createPortfolioClient, portfolioService } from './client.js';
@@ -44,7 +44,7 @@ export const portfolioSource = grpcSource({
       Account: '../messages.js#Account',
       Portfolio: '../messages.js#Portfolio',
       Position: '../messages.js#Position',
-      Token: TOKEN_STUB,
+      Token: TOKEN_REFERENCE,
     },
   },
   sandboxScript: 'sources/portfolio/sandbox/main.ts',

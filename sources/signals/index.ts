@@ -1,6 +1,6 @@
 /** The signals source: extends market's `Token` with its current trading `signal`. */
 import { readFileSync } from 'node:fs';
-import { httpSource, type Source, type SourceDefinition, TOKEN_STUB } from '../../src/gateway/source.js';
+import { httpSource, type Source, type SourceDefinition, TOKEN_REFERENCE } from '../../src/gateway/source.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createSignalsClient } from './client.js';
 import { createSignalsLoaders, type SignalsLoaders } from './loaders.js';
@@ -36,7 +36,7 @@ export const signalsSource = httpSource({
   create: createSignalsSource,
   codegen: {
     context: '../resolvers.js#SignalsContext',
-    mappers: { Token: TOKEN_STUB, Signal: '../types.js#Signal' },
+    mappers: { Token: TOKEN_REFERENCE, Signal: '../types.js#Signal' },
   },
   sandboxScript: 'sources/signals/sandbox/main.ts',
   loadSandbox: async () => (await import('./sandbox/server.js')).startSignalsSandbox,

@@ -1,6 +1,6 @@
 /** The trading source: orders from the trading gRPC service. */
 import { readFileSync } from 'node:fs';
-import { grpcSource, type Source, type SourceDefinition, TOKEN_STUB } from '../../src/gateway/source.js';
+import { grpcSource, type Source, type SourceDefinition, TOKEN_REFERENCE } from '../../src/gateway/source.js';
 import type { GrpcUpstream } from '../../src/upstream/grpc.js';
 import { createTradingClient, tradingService } from './client.js';
 import { createTradingLoaders, type TradingLoaders } from './loaders.js';
@@ -38,7 +38,7 @@ export const tradingSource = grpcSource({
   create: createTradingSource,
   codegen: {
     context: '../resolvers.js#TradingContext',
-    mappers: { Order: '../messages.js#Order', Token: TOKEN_STUB },
+    mappers: { Order: '../messages.js#Order', Token: TOKEN_REFERENCE },
   },
   sandboxScript: 'sources/trading/sandbox/main.ts',
   loadSandbox: async () => (await import('./sandbox/server.js')).startTradingSandbox,

@@ -109,8 +109,11 @@ export interface SourceEntry<TName extends string = string, TLoaders = unknown> 
   readonly capabilities?: SourceCapabilities<TLoaders> | undefined;
 }
 
-/** Codegen mapper of a `Token` returned by a source that does not own it: market completes it from its id. */
-export const TOKEN_STUB = '{ readonly id: string }';
+/**
+ * Codegen mapper of a `Token` that a source returns without owning it (`Position.token`,
+ * `Order.token`): a reference by id, which market's resolvers complete.
+ */
+export const TOKEN_REFERENCE = '{ readonly id: string }';
 
 /** What every entry builder takes beside its transport's upstream. */
 interface EntryBase<TName extends string, TLoaders> {

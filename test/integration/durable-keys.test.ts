@@ -13,7 +13,12 @@ import { createKeyService } from '../../src/keys/service.js';
 import type { ApiKeyStore } from '../../src/keys/stores.js';
 import { createMemoryApiKeyStore, createMemoryAuditLog, verifyAuditChain } from '../../src/stores/index.js';
 import { startTestGateway, TEST_ENCRYPTION_KEY, type TestGateway } from '../helpers/gateway.js';
-import { baseDatabaseUrl, startPostgresHop, useTestPostgres } from '../helpers/postgres.js';
+import {
+  baseDatabaseUrl,
+  type PostgresOutage,
+  startPostgresHop,
+  useTestPostgres,
+} from '../helpers/postgres.js';
 import { useTestRedis } from '../helpers/redis.js';
 
 const QUERY = '{ portfolio(accountId: "acc-1") { accountId } }';
@@ -47,6 +52,21 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }
   const started = performance.now();
   const value = await run();
   return { ms: performance.now() - started, value };
+}
+
+/**
+ * Runs `test` with a schema of its own reached through a hop that can cut or hang PostgreSQL (the
+ * shared server keeps running); the keys of other tests never count against the same clients' caps.
+ */
+async function behindHop(test: (url: string, hop: PostgresOutage) => Promise<void>): Promise<void> {
+  const hop = await startPostgresHop(baseDatabaseUrl());
+  const own = (await useTestPostgres())!;
+  try {
+    await test(hop.url(own.url), hop);
+  } finally {
+    await hop.close();
+    await own.drop();
+  }
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -104,11 +124,8 @@ describe.skipIf(!postgres || !redis)('Redis restarted empty', () => {
 
 describe.skipIf(!postgres)('PostgreSQL unreachable', () => {
   it('serves known keys from the cache, refuses unknown ones with 503, accepts nothing unchecked, and recovers', async () => {
-    const hop = await startPostgresHop(baseDatabaseUrl());
-    // A schema of its own: the keys of the other tests count against the same clients' caps.
-    const own = (await useTestPostgres())!;
-    try {
-      const g = await gateway({ DATABASE_URL: hop.url(own.url) });
+    await behindHop(async (url, hop) => {
+      const g = await gateway({ DATABASE_URL: url });
       const known = await g.running.keys.create({ clientId: 'user-1', name: 'known' }, 'test');
       const unseen = await g.running.keys.create({ clientId: 'user-2', name: 'unseen' }, 'test');
       const revoked = await g.running.keys.create({ clientId: 'user-1', name: 'revoked' }, 'test');
@@ -156,41 +173,30 @@ describe.skipIf(!postgres)('PostgreSQL unreachable', () => {
       console.info(
         `PostgreSQL unreachable: known-key read median ${median(before).toFixed(1)} ms before, ${median(during).toFixed(1)} ms during (max ${Math.max(...during).toFixed(1)}); unknown key 503 in ${unknownReplies.map((r) => r.ms.toFixed(1)).join(', ')} ms; recovery ${recoveryMs.toFixed(0)} ms`,
       );
-    } finally {
-      await hop.close();
-      await own.drop();
-    }
+    });
   }, 30_000);
 });
 
 describe.skipIf(!postgres)('an instance started before a PostgreSQL outage', () => {
   it('serves keys it has never seen used, from the cache warmed at start', async () => {
-    const hop = await startPostgresHop(baseDatabaseUrl());
-    const own = (await useTestPostgres())!;
-    try {
-      const a = await gateway({ DATABASE_URL: hop.url(own.url) });
+    await behindHop(async (url, hop) => {
+      const a = await gateway({ DATABASE_URL: url });
       const made = await a.running.keys.create({ clientId: 'user-1', name: 'made elsewhere' }, 'test');
-      const b = await gateway({ DATABASE_URL: hop.url(own.url) });
+      const b = await gateway({ DATABASE_URL: url });
       await hop.cut();
       await wait(1100); // past the 1 s freshness: without the warm-up, b would have to ask PostgreSQL
       const reply = await b.graphql(QUERY, {}, { 'x-api-key': made.key });
       expect(reply.status).toBe(200);
       expect(reply.body.data?.portfolio).toEqual({ accountId: 'acc-1' });
       expect(codeOf(await b.graphql(QUERY, {}, { 'x-api-key': forged(made.key) }))).toBe('UNAUTHENTICATED');
-    } finally {
-      await hop.restore();
-      await hop.close();
-      await own.drop();
-    }
+    });
   }, 30_000);
 });
 
 describe.skipIf(!postgres)('PostgreSQL hung', () => {
   it('costs one connection timeout per probe, not one per request, and refuses unknown keys', async () => {
-    const hop = await startPostgresHop(baseDatabaseUrl());
-    const own = (await useTestPostgres())!;
-    try {
-      const g = await gateway({ DATABASE_URL: hop.url(own.url) });
+    await behindHop(async (url, hop) => {
+      const g = await gateway({ DATABASE_URL: url });
       const known = await g.running.keys.create({ clientId: 'user-1', name: 'known' }, 'test');
       const unseen = await g.running.keys.create({ clientId: 'user-2', name: 'unseen' }, 'test');
       const read = (key: string) => timed(() => g.graphql(QUERY, {}, { 'x-api-key': key }));
@@ -219,10 +225,7 @@ describe.skipIf(!postgres)('PostgreSQL hung', () => {
       console.info(
         `PostgreSQL hung: known-key reads median ${median(during).toFixed(1)} ms, ${during.filter((ms) => ms > 500).length}/30 over 500 ms (max ${Math.max(...during).toFixed(0)}); unknown key 503 in ${unknown.ms.toFixed(0)} ms; recovery ${recoveryMs.toFixed(0)} ms`,
       );
-    } finally {
-      await hop.close();
-      await own.drop();
-    }
+    });
   }, 30_000);
 });
 
