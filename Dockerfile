@@ -3,7 +3,7 @@
 # command). Checked statically by `npm run compose:check` (deploy/compose-check.ts).
 
 # 1. Build: every dependency, then TypeScript to dist/ (with the SDL, proto and OpenAPI assets).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -15,13 +15,13 @@ COPY src src
 RUN npm run build
 
 # 2. Production dependencies only.
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # 3. Runtime: compiled code and production dependencies, as the unprivileged `node` user.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=4000
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules node_modules
@@ -31,7 +31,7 @@ COPY --chown=root:root migrations migrations
 COPY --chown=root:root package.json ./
 USER node
 EXPOSE 4000
-# node:20-slim has no curl: probe with Node's fetch. The process is alive when /healthz answers.
+# node:24-slim has no curl: probe with Node's fetch. The process is alive when /healthz answers.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM goes straight to node (exec form): src/main.ts drains in-flight requests, then exits.

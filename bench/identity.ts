@@ -52,6 +52,7 @@ export async function startBenchIdentity(): Promise<BenchIdentity> {
       ...['--client', 'user-1', '--name', 'bench', '--plan', 'bench', '--expires-days', '1'],
       ...['--scopes', 'market:read,portfolio:read,trade:write'],
       ...['--ed25519-public-key', publicKey.export({ type: 'spki', format: 'der' }).toString('base64')],
+      ...['--live', '--json'],
     ],
     { env: { ...process.env, ...gatewayEnv } },
   );

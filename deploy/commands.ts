@@ -134,7 +134,7 @@ export function gatewayEnvironment(wiring: GatewayWiring): Record<string, string
   return env;
 }
 
-/** A health probe as an argv for Docker (node:20-slim has no curl): exits 0 when GET url is 2xx. */
+/** A health probe as an argv for Docker (node:24-slim has no curl): exits 0 when GET url is 2xx. */
 export function httpProbe(url: string): string[] {
   return ['node', '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
 }

@@ -1,11 +1,26 @@
 /**
  * Static check of the Dockerfile (part of npm run compose:check): multi-stage, built with npm ci and
  * npm run build, production dependencies only in a non-root runtime with a /healthz healthcheck,
- * and the gateway command of deploy/commands.ts.
+ * the gateway command of deploy/commands.ts, and every stage on the Node major CI tests on.
  */
+import { readFileSync } from 'node:fs';
 import { gatewayCommand } from './commands.js';
 
 export const DOCKERFILE = 'Dockerfile';
+
+/**
+ * The Node major CI runs the tests on: package.json's `node` devDependency (the registry's Node
+ * binary, first on PATH in .ci/run). The image must run what was tested.
+ */
+export function testedNodeMajor(): number {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    devDependencies?: Record<string, string>;
+  };
+  const major = /^\D*(\d+)/.exec(pkg.devDependencies?.node ?? '')?.[1];
+  if (major === undefined)
+    throw new Error('package.json: devDependencies.node (the Node CI tests on) is missing');
+  return Number(major);
+}
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -25,10 +40,18 @@ export function dockerCmd(dockerfile: string): unknown {
 }
 
 /** Every problem of the Dockerfile; `exists` tells whether a repository path exists (COPY sources). */
-export function checkDockerfile(dockerfile: string, exists: (path: string) => boolean): string[] {
+export function checkDockerfile(
+  dockerfile: string,
+  exists: (path: string) => boolean,
+  nodeMajor = testedNodeMajor(),
+): string[] {
   const problems: string[] = [];
   const add = (what: string) => problems.push(`${DOCKERFILE}: ${what}`);
   const text = dockerfile.replace(/\\\n/g, ' ');
+  for (const [, image] of text.matchAll(/^FROM\s+(\S+)/gm)) {
+    if (!new RegExp(`^node:${nodeMajor}(?:[.-]|$)`).test(image!))
+      add(`FROM ${image}: every stage must be on node:${nodeMajor} (the Node the tests run on in CI)`);
+  }
   const stages = text.split(/^(?=FROM\s)/m).filter((part) => part.startsWith('FROM'));
   if (stages.length < 2) add('must be multi-stage (build, then a slim runtime)');
   const final = stages.at(-1) ?? '';

@@ -13,13 +13,13 @@ import {
   repositoryContext,
 } from '../deploy/compose-check.js';
 import { DOCKERFILE } from '../deploy/dockerfile-check.js';
-import { configVariables } from '../src/config.js';
+import { gatewayVariables } from '../deploy/variables.js';
 
 // --built (CI, after npm run build): the compiled files the commands run must exist too.
 const { values } = parseArgs({ options: { built: { type: 'boolean', default: false } } });
 const problems = checkDeployment(
   readDeploymentFiles(),
-  repositoryContext(configVariables, { built: values.built }),
+  repositoryContext(gatewayVariables.all, { built: values.built }),
 );
 if (problems.length > 0) {
   console.error(`compose:check found ${problems.length} problem(s):`);

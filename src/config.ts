@@ -72,6 +72,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Open connections the main listener accepts at once; more are closed as they arrive. */
   maxConnections: number;
+  /** Concurrent subscriptions of one client on the `free` plan, across instances; plans scale it. */
+  maxSubscriptionsPerClient: number;
   /**
    * Bearer token GET /metrics requires. Undefined: /metrics is open outside production, refused
    * (403) on the main port in production, open on METRICS_PORT's listener.
@@ -260,6 +262,12 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 : _ . -' })
     .optional(),
+  MAX_SUBSCRIPTIONS_PER_CLIENT: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(100_000)
+    .default(20),
   SHUTDOWN_DELAY: z.coerce
     .number({ error: 'must be a number of milliseconds' })
     .int()
@@ -313,6 +321,23 @@ function upstreamVariables(list: SourceList) {
 /** Every variable the gateway reads: deployment files are checked against it (npm run compose:check). */
 export const configVariables: readonly string[] = [
   ...Object.keys(envSchema.shape),
+  ...defaultSources.map((entry) => entry.variable),
+];
+
+/**
+ * Variables whose values may hold credentials: a deployment takes them from its secret store
+ * (deploy/kubernetes: secretKeyRef, checked by npm run k8s:check), never from a plain value.
+ */
+export const secretVariables: readonly string[] = [...SECRET_VARS];
+
+/**
+ * Variables loadConfig refuses to start without in production (the gateway, needsUpstreams): every
+ * deployment must set them (compose:check and k8s:check load their environments; k8s:check also
+ * names the missing ones). test/unit/kubernetes-check.test.ts holds this list to loadConfig.
+ */
+export const productionRequiredVariables: readonly string[] = [
+  'DATABASE_URL',
+  'KEYS_ENCRYPTION_KEY',
   ...defaultSources.map((entry) => entry.variable),
 ];
 
@@ -424,6 +449,7 @@ export function loadConfig(
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     maxConnections: e.MAX_CONNECTIONS,
+    maxSubscriptionsPerClient: e.MAX_SUBSCRIPTIONS_PER_CLIENT,
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
     corsOrigins: e.CORS_ORIGINS ?? (production ? [] : 'loopback'),

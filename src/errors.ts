@@ -56,6 +56,15 @@ export const errorCatalogue = {
   UPSTREAM_UNAVAILABLE: { status: 502, message: 'An upstream service is unavailable.' },
   UPSTREAM_TIMEOUT: { status: 504, message: 'An upstream service did not answer in time.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable.' },
+  SLOW_CONSUMER: {
+    status: 409,
+    message:
+      'The subscriber fell too far behind: subscribe again with `after` set to the last cursor received.',
+  },
+  RECONNECT: {
+    status: 503,
+    message: 'This instance is shutting down: subscribe again (with `after` where the field has it).',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -3,6 +3,7 @@
  * instance's metrics and (when OTEL_* asks) tracing, connects the sources and Redis, listens (and on
  * METRICS_PORT when set), and shuts down gracefully on SIGTERM/SIGINT.
  */
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -16,15 +17,19 @@ import { sources as defaultSources } from '../sources/index.js';
 import type { RunningSandbox } from '../sources/sandbox-kit/types.js';
 import { createIdentity } from './auth/identity.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { gatewayError } from './errors.js';
 import { connectSources, type SourceList, startSandboxes } from './gateway/registry.js';
+import { attachWebSocketTransport } from './gateway/websocket.js';
 import { type DemoKeys, seedDemoKeys } from './keys/demo.js';
 import type { KeyService } from './keys/service.js';
 import { createLogger } from './logger.js';
+import { defaultMaxBodyBytes } from './plugins/use-body-limit.js';
 import { createMetricsResponder, type MetricsResponder } from './plugins/use-metrics-endpoint.js';
 import { createGateway } from './server.js';
 import { createStores } from './stores/index.js';
 import { createDatabasePool, migrateDatabase } from './stores/postgres-pool.js';
 import { guardRedis } from './stores/redis-breaker.js';
+import { createSubscriptionRegistry } from './streams/subscription-registry.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
 import { createUpstreamTelemetry } from './telemetry/upstream-telemetry.js';
@@ -81,6 +86,7 @@ export async function startSwitchyard(
     timeoutMs: config.upstreamTimeoutMs,
     observer: createUpstreamTelemetry({ metrics, tracer: tracing?.tracer }),
     resilience: { dedup: config.upstreamDedup },
+    streams: metrics.streams,
   });
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger, metrics) : undefined;
 
@@ -93,6 +99,7 @@ export async function startSwitchyard(
       metrics.responseCache.inc({ result: 'bypass' });
       metrics.redisErrors.inc({ kind: 'command' });
     },
+    onLeaseFallback: () => metrics.redisErrors.inc({ kind: 'command' }),
   });
   const identity = createIdentity({ config, logger, redis, stores });
   // Every usable key in this instance's cache before it serves: known keys then survive a PostgreSQL
@@ -102,6 +109,7 @@ export async function startSwitchyard(
   const demoKeys =
     config.upstreams.mode === 'demo' && identity.inMemory ? await seedDemoKeys(identity.keys) : undefined;
 
+  const subscriptions = createSubscriptionRegistry({ keys: identity.keys, log: logger });
   let draining = false;
   const gateway = createGateway({
     config,
@@ -110,6 +118,8 @@ export async function startSwitchyard(
     keys: identity.keys,
     nonces: identity.nonces,
     persistedOperationStore: stores.persistedOperations,
+    subscriptions,
+    subscriptionLeases: stores.subscriptionLeases,
     responseCache: config.responseCache ? stores.responseCache : undefined,
     rateLimitStore: stores.rateLimits,
     authenticate: identity.authenticate,
@@ -137,6 +147,21 @@ export async function startSwitchyard(
   );
   // Past the cap Node closes new connections as they arrive, before any byte is read.
   server.maxConnections = config.maxConnections;
+  // GraphQL over WebSocket on the same port and path, through the same pipeline (every operation
+  // is a request to `gateway`).
+  const websockets = attachWebSocketTransport({
+    server,
+    handle: (request, serverContext) => gateway.fetch(request, serverContext as never),
+    verify: async (headers, req) => {
+      await identity.authenticate(
+        new Request('http://gateway/graphql', { headers }),
+        req.socket.remoteAddress,
+        `ws-${randomUUID()}`,
+      );
+    },
+    maxPayloadBytes: defaultMaxBodyBytes,
+    logger,
+  });
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(config.host)}:${port}/graphql`;
@@ -173,6 +198,17 @@ export async function startSwitchyard(
         // Still accepting: load balancers see /readyz fail and stop routing here first.
         await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       }
+      // Open streams end now, with a hint to subscribe again: load balancers already route elsewhere.
+      subscriptions.endAll(
+        gatewayError(
+          'RECONNECT',
+          'This instance is shutting down: subscribe again (with `after` where the field has it).',
+        ),
+        'shutdown',
+      );
+      // Their last message is on its way; then sockets close with 1012 (service restart: reconnect).
+      await settled(() => subscriptions.size === 0, Math.min(1_000, Math.max(0, deadline - Date.now())));
+      await websockets.close(1012, 'Service restart');
       await drain(server, Math.max(0, deadline - Date.now()), logger);
       // Scraped until the main listener is drained, so the last requests are counted and visible.
       if (metricsServer) await closeNow(metricsServer);
@@ -218,6 +254,12 @@ async function connectRedis(url: string, logger: Logger, metrics: GatewayMetrics
   ]);
   if (!ready) logger.warn('redis is not reachable yet; continuing and reporting it on /readyz');
   return redis;
+}
+
+/** Resolves once `done()` holds, or after `timeoutMs`. */
+async function settled(done: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** The host part of a URL to this listener (an address to reach, IPv6 in brackets). */

@@ -39,11 +39,14 @@ import { useRequestTelemetry } from './plugins/use-request-telemetry.js';
 import { useGatewayResponseCache } from './plugins/use-response-cache.js';
 import { useSchemaDisclosure } from './plugins/use-schema-disclosure.js';
 import { useSignedMutations } from './plugins/use-signed-mutations.js';
+import { useSubscriptions } from './plugins/use-subscriptions.js';
 import { useTracing } from './plugins/use-tracing.js';
 import type { NonceStore } from './signing/nonce-store.js';
 import type { PersistedOperationStore } from './stores/persisted-operations.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from './stores/rate-limit.js';
 import type { ResponseCacheStore } from './stores/response-cache.js';
+import type { SubscriptionLeaseStore } from './stores/subscription-leases.js';
+import type { SubscriptionRegistry } from './streams/subscription-registry.js';
 import { createLabelLimiter } from './telemetry/labels.js';
 import type { GatewayMetrics } from './telemetry/metrics.js';
 import { createYogaLogger } from './telemetry/yoga-logger.js';
@@ -60,6 +63,7 @@ export interface GatewayOptions {
     | 'trustedProxyHops'
     | 'rateLimitPlans'
     | 'persistedOperations'
+    | 'maxSubscriptionsPerClient'
   >;
   /** Signature nonces (Redis across instances, memory otherwise). */
   nonces: NonceStore;
@@ -69,6 +73,10 @@ export interface GatewayOptions {
   responseCache?: ResponseCacheStore | undefined;
   /** Automatic persisted queries' registrations: Redis across instances, memory otherwise. */
   persistedOperationStore: PersistedOperationStore;
+  /** This instance's open subscriptions (revocation, expiry and shutdown end them). */
+  subscriptions: SubscriptionRegistry;
+  /** Concurrent-subscription leases per client: Redis across instances, memory otherwise. */
+  subscriptionLeases: SubscriptionLeaseStore;
   /** The persisted-operation allowlist. @default schema/operations, loaded once here */
   clientOperations?: readonly ClientOperation[];
   logger: Logger;
@@ -99,6 +107,8 @@ export function createGateway({
   rateLimitStore,
   responseCache,
   persistedOperationStore,
+  subscriptions,
+  subscriptionLeases,
   clientOperations = loadClientOperations(),
   authenticate,
   graphiqlHeaders = {},
@@ -164,7 +174,13 @@ export function createGateway({
     // GraphiQL's assets are bundled, not loaded from a CDN: the page works offline and under a strict CSP.
     renderGraphiQL,
     graphiql: config.graphiql
-      ? { title: 'Switchyard', defaultQuery: exampleQuery, headers: JSON.stringify(graphiqlHeaders, null, 2) }
+      ? {
+          title: 'Switchyard',
+          defaultQuery: exampleQuery,
+          headers: JSON.stringify(graphiqlHeaders, null, 2),
+          // GraphiQL runs subscriptions as GET event streams: the CSRF rule wants this header on a GET.
+          additionalHeaders: { 'x-graphql-client': 'graphiql' },
+        }
       : false,
     maskedErrors: { maskError },
     // CORS_ORIGINS only, never with credentials (src/gateway/cors.ts); Yoga's default reflects any origin.
@@ -226,8 +242,20 @@ export function createGateway({
         onFallback: () => metrics.redisErrors.inc({ kind: 'command' }),
         costs,
       }),
-      // The compiled executor must be in place before the response cache wraps it.
-      useGraphQlJit(),
+      // Last of the onSubscribe policies: a subscription refused above takes no lease.
+      useSubscriptions({
+        analyzer,
+        registry: subscriptions,
+        leases: subscriptionLeases,
+        maxPerClient: config.maxSubscriptionsPerClient,
+        plans: config.rateLimitPlans,
+        metrics: metrics.streams,
+        logger,
+      }),
+      // The compiled executor must be in place before the response cache wraps it. Queries and
+      // mutations only: graphql-jit's subscribe hands the operation's variables to the subscription
+      // field as its arguments (inline arguments are lost), so subscriptions run on graphql-js.
+      { onExecute: useGraphQlJit().onExecute },
       ...(responseCache
         ? useGatewayResponseCache({
             cache: responseCache,

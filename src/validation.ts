@@ -31,3 +31,13 @@ export function assertPositiveDecimal(value: string, argument: string): string {
   }
   return value;
 }
+
+/** The ids a subscription follows: 1..`max` token slugs, each at most once (duplicates dropped). */
+export function assertTokenIds(ids: readonly string[], max: number, argument = 'tokenIds'): string[] {
+  const distinct = [...new Set(ids)];
+  if (distinct.length === 0 || distinct.length > max) {
+    throw gatewayError('BAD_USER_INPUT', `${argument} must hold 1..${max} token ids.`, { argument, max });
+  }
+  for (const id of distinct) assertTokenId(id, argument);
+  return distinct;
+}

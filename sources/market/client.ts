@@ -1,12 +1,15 @@
 /** Typed client of the market upstream (openapi.yaml) over an injected HttpUpstream. */
+import { z } from 'zod';
 import { inChunks } from '../../src/upstream/batch-loader.js';
 import type { UpstreamCallOptions } from '../../src/upstream/call.js';
 import { isUpstreamError, UpstreamError } from '../../src/upstream/errors.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
+import { parseEventJson } from '../../src/upstream/sse.js';
 import {
   type Candle,
   type CandleInterval,
   MAX_BATCH_IDS,
+  type PriceTick,
   type TokenMarket,
   type TokenPage,
 } from './types.js';
@@ -28,7 +31,20 @@ export interface MarketClient {
   ): Promise<Candle[] | null>;
   /** Resolves when `GET /healthz` answers 2xx. */
   ping(signal: AbortSignal): Promise<void>;
+  /**
+   * Price ticks of `ids` (1..MAX_STREAM_IDS, all known to the market, else BAD_USER_INPUT) from
+   * `GET /v1/stream/prices`, until `signal` aborts or the upstream ends the stream. Not retried:
+   * see HttpUpstream.stream. A malformed tick throws UPSTREAM_UNAVAILABLE.
+   */
+  streamPrices(ids: readonly string[], signal: AbortSignal): AsyncIterable<PriceTick>;
 }
+
+const priceTick = z.object({
+  tokenId: z.string(),
+  usd: z.string().regex(/^\d+(?:\.\d+)?$/),
+  change24h: z.number().nullable(),
+  updatedAt: z.iso.datetime(),
+});
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -95,6 +111,17 @@ export function createMarketClient(upstream: HttpUpstream): MarketClient {
 
     async ping(signal) {
       await get<unknown>('/healthz', '/healthz', { signal });
+    },
+
+    async *streamPrices(ids, signal) {
+      const wanted = new Set(ids);
+      const path = `/v1/stream/prices?ids=${ids.map(encodeURIComponent).join(',')}`;
+      for await (const { event, data } of upstream.stream(path, { signal })) {
+        if (event !== 'price') continue; // other event types are for other clients: ignored, as SSE intends
+        const tick = parseEventJson(priceTick, data);
+        if (!tick || !wanted.has(tick.tokenId)) throw contractError('/v1/stream/prices');
+        yield tick;
+      }
     },
   };
 }

@@ -1,10 +1,16 @@
 /** The market source: owns `Token` (identity, price, candles) and the token queries. */
 import { readFileSync } from 'node:fs';
-import { httpSource, type Source, type SourceDefinition } from '../../src/gateway/source.js';
+import {
+  httpSource,
+  type Source,
+  type SourceDefinition,
+  type SourceSetup,
+} from '../../src/gateway/source.js';
+import { createLatestValueFeed } from '../../src/streams/latest-value-feed.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createMarketClient } from './client.js';
-import { createMarketLoaders, type MarketLoaders } from './loaders.js';
-import { marketResolvers } from './resolvers.js';
+import { createMarketLoaders } from './loaders.js';
+import { type MarketContext, marketResolvers } from './resolvers.js';
 
 export type { MarketClient } from './client.js';
 export type { MarketLoaders } from './loaders.js';
@@ -19,12 +25,23 @@ export const marketDefinition = {
 } as const satisfies SourceDefinition;
 
 /** Builds the market source over its upstream (one pooled HttpUpstream per process). */
-export function createMarketSource(upstream: HttpUpstream): Source<'market', MarketLoaders> {
+export function createMarketSource(
+  upstream: HttpUpstream,
+  { streams }: SourceSetup = {},
+): Source<'market', MarketContext['market']> {
   const client = createMarketClient(upstream);
+  const prices = createLatestValueFeed({
+    name: 'market.prices',
+    source: 'market',
+    open: (tokenId, signal) => client.streamPrices([tokenId], signal),
+    idOf: (tick) => tick.tokenId,
+    observer: streams,
+  });
   return {
     ...marketDefinition,
-    createLoaders: (scope) => createMarketLoaders(client, scope),
+    createLoaders: (scope) => ({ ...createMarketLoaders(client, scope), prices }),
     ping: (signal) => client.ping(signal),
+    close: () => prices.close(),
   };
 }
 
@@ -40,6 +57,7 @@ export const marketSource = httpSource({
       Token: '../resolvers.js#TokenParent',
       Price: '../types.js#TokenPrice',
       Candle: '../types.js#Candle',
+      PriceUpdate: '../types.js#PriceTick',
     },
   },
   sandboxScript: 'sources/market/sandbox/main.ts',

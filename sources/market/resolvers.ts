@@ -1,6 +1,7 @@
 /** Resolvers of the market subschema (schema.graphql): the queries and the fields of `Token`. */
 import { gatewayError } from '../../src/errors.js';
-import { assertTokenId } from '../../src/validation.js';
+import type { LatestValueFeed } from '../../src/streams/latest-value-feed.js';
+import { assertTokenId, assertTokenIds } from '../../src/validation.js';
 import type {
   CandleInterval as CandleIntervalName,
   QueryTopTokensArgs,
@@ -14,12 +15,17 @@ import {
   MAX_BATCH_IDS,
   MAX_CANDLES,
   MAX_PAGE_SIZE,
+  MAX_STREAM_IDS,
+  type PriceTick,
   type TokenMarket,
 } from './types.js';
 
 /** What the market resolvers read of the request context. */
 export interface MarketContext {
-  readonly market: MarketLoaders;
+  readonly market: MarketLoaders & {
+    /** The instance's live prices (one upstream stream per token, shared by every subscriber). */
+    readonly prices: LatestValueFeed<PriceTick>;
+  };
 }
 
 /** A `Token` parent: a full market record, or a stub `{ id }` from another source (Position, Order). */
@@ -84,6 +90,26 @@ export const marketResolvers = {
         limit: inRange(first, 1, MAX_PAGE_SIZE, 'first'),
         offset: inRange(offset, 0, 2_147_483_647, 'offset'),
       }),
+  },
+
+  Subscription: {
+    priceUpdates: {
+      subscribe: async (_root, { tokenIds }, context) => {
+        const ids = assertTokenIds(tokenIds, MAX_STREAM_IDS);
+        // Unknown ids are refused before any stream opens (one batched call), as `tokens` would null them.
+        const known = await context.market.tokens.loadMany(ids);
+        const unknown = ids.filter((_id, i) => known[i] === null);
+        const failed = known.find((token) => token instanceof Error);
+        if (failed) throw failed;
+        if (unknown.length > 0) {
+          throw gatewayError('BAD_USER_INPUT', `Unknown token ids: ${unknown.slice(0, 5).join(', ')}.`, {
+            argument: 'tokenIds',
+          });
+        }
+        return context.market.prices.subscribe(ids);
+      },
+      resolve: (tick: PriceTick) => tick,
+    },
   },
 
   Token: {

@@ -52,3 +52,17 @@ export const MAX_BATCH_IDS = 500;
 export const MAX_PAGE_SIZE = 100;
 /** Limit of `GET /v1/tokens/{id}/candles?limit=`. */
 export const MAX_CANDLES = 500;
+
+/** One event of `GET /v1/stream/prices`: the new price of a token. */
+export interface PriceTick {
+  tokenId: string;
+  /** USD price, decimal string. */
+  usd: string;
+  /** Change over 24 hours, in percent; null when the upstream does not know it. */
+  change24h: number | null;
+  /** ISO 8601 instant of the price. */
+  updatedAt: string;
+}
+
+/** Most ids one `GET /v1/stream/prices?ids=` follows. */
+export const MAX_STREAM_IDS = 100;

@@ -1,7 +1,7 @@
 /**
- * What every gRPC sandbox shares: a real insecure grpc.Server whose unary handlers go through the
- * fault knobs and counters of `SandboxControl`, an HTTP server for the admin routes beside it, and
- * the standalone runner used by each sandbox's `main.ts`.
+ * What every gRPC sandbox shares: a real insecure grpc.Server whose unary and server-streaming
+ * handlers go through the fault knobs and counters of `SandboxControl`, an HTTP server for the
+ * admin routes beside it, and the standalone runner used by each sandbox's `main.ts`.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,12 +38,31 @@ export function requireIds(ids: readonly string[], field: string): readonly stri
   return ids;
 }
 
+/** The open response stream of a server-streaming RPC, as its handler sees it. */
+export interface GrpcServerStream<T> {
+  /** Sends one message; a no-op once the stream has ended or the client has gone. */
+  write(message: T): void;
+  /** Ends the stream with OK. */
+  end(): void;
+  /** Ends the stream with a status (`grpcStatusError`). */
+  fail(err: GrpcStatusError): void;
+  /** Calls `fn` once when the stream closes, whatever closed it (end, client cancel, drop, outage). */
+  onClose(fn: () => void): void;
+}
+
 /**
- * Unary handlers by RPC name as written in the .proto (`ListAccounts`). A handler gets the decoded
- * request (camelCase, as proto-loader decodes it) and returns the response or throws `grpcStatusError`.
- * The parameter is `never` so that each handler can declare its own request type.
+ * A server-streaming handler: gets the decoded request and the stream, and writes to it for as
+ * long as it likes. Throwing (before or instead of writing) ends the stream with that status.
  */
-export type GrpcSandboxHandlers = Record<string, (request: never) => unknown>;
+export type GrpcStreamHandler<Req, Res> = (request: Req, stream: GrpcServerStream<Res>) => void;
+
+/**
+ * Handlers by RPC name as written in the .proto (`ListAccounts`). A unary handler gets the decoded
+ * request (camelCase, as proto-loader decodes it) and returns the response or throws
+ * `grpcStatusError`; a server-streaming RPC's handler is a `GrpcStreamHandler`. The parameters are
+ * `never` so that each handler can declare its own types.
+ */
+export type GrpcSandboxHandlers = Record<string, (request: never, stream: never) => unknown>;
 
 /** One gRPC sandbox to start. */
 export interface GrpcSandboxDefinition {
@@ -86,6 +105,7 @@ export async function startGrpcSandbox(
     control,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        control.dropStreams();
         // forceShutdown cancels in-flight calls, hung ones included, so closing never waits on them.
         server.forceShutdown();
         admin.closeAllConnections();
@@ -106,14 +126,21 @@ function implement(
   control: SandboxControl,
 ): grpc.UntypedServiceImplementation {
   const implementation: grpc.UntypedServiceImplementation = {};
-  for (const method of Object.keys(service)) {
+  for (const [method, definition] of Object.entries(service)) {
     const handler = handlers[method];
     if (!handler) throw new Error(`sandbox handler missing for ${method}`);
+    if (definition.requestStream) throw new Error(`sandbox: client-streaming ${method} is not supported`);
+    if (definition.responseStream) {
+      implementation[method] = (call: grpc.ServerWritableStream<unknown, unknown>): void => {
+        void serveStream(method, handler as GrpcStreamHandler<unknown, unknown>, control, call);
+      };
+      continue;
+    }
     implementation[method] = (
       call: grpc.ServerUnaryCall<unknown, unknown>,
       callback: grpc.sendUnaryData<unknown>,
     ): void => {
-      void serve(method, handler, control, call, callback);
+      void serve(method, handler as (request: never) => unknown, control, call, callback);
     };
   }
   return implementation;
@@ -121,7 +148,7 @@ function implement(
 
 async function serve(
   method: string,
-  handler: GrpcSandboxHandlers[string],
+  handler: (request: never) => unknown,
   control: SandboxControl,
   call: grpc.ServerUnaryCall<unknown, unknown>,
   callback: grpc.sendUnaryData<unknown>,
@@ -150,6 +177,62 @@ async function serve(
     answer(null, await handler(call.request as never));
   } catch (err) {
     answer(isGrpcStatusError(err) ? err : grpcStatusError(grpc.status.INTERNAL, String(err)));
+  }
+}
+
+async function serveStream(
+  method: string,
+  handler: GrpcStreamHandler<unknown, unknown>,
+  control: SandboxControl,
+  call: grpc.ServerWritableStream<unknown, unknown>,
+): Promise<void> {
+  const traceparent = call.metadata.get('traceparent')[0];
+  const decision = await control.admit(method, typeof traceparent === 'string' ? traceparent : null);
+  if (call.cancelled) return;
+  const unavailable = (details: string) => grpcStatusError(grpc.status.UNAVAILABLE, details);
+  switch (decision) {
+    case 'hang':
+      return; // never answer: close() cancels the call
+    case 'error':
+      call.emit('error', unavailable('sandbox: injected error'));
+      return;
+    case 'reset':
+      call.emit('error', unavailable('sandbox: injected connection reset'));
+      return;
+    case 'garbage':
+      call.emit('error', grpcStatusError(grpc.status.INTERNAL, 'sandbox: injected garbage response'));
+      return;
+    case 'serve':
+      break;
+  }
+  let ended = false;
+  const closeListeners: (() => void)[] = [];
+  const finish = (err?: GrpcStatusError) => {
+    if (ended) return;
+    ended = true;
+    closed();
+    for (const fn of closeListeners.splice(0)) fn();
+    if (call.cancelled) return;
+    if (err) call.emit('error', err);
+    else call.end();
+  };
+  const closed = control.streams.open(method, () => finish(unavailable('sandbox: stream dropped')));
+  call.once('cancelled', () => finish());
+  const stream: GrpcServerStream<unknown> = {
+    write(message) {
+      if (!ended && !call.cancelled) call.write(message);
+    },
+    end: () => finish(),
+    fail: (err) => finish(err),
+    onClose(fn) {
+      if (ended) fn();
+      else closeListeners.push(fn);
+    },
+  };
+  try {
+    handler(call.request, stream);
+  } catch (err) {
+    finish(isGrpcStatusError(err) ? err : grpcStatusError(grpc.status.INTERNAL, String(err)));
   }
 }
 

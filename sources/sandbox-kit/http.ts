@@ -1,11 +1,12 @@
 /**
- * The REST half of every sandbox: a node:http server that routes JSON GETs, runs each request
- * through the fault knobs of `faults.ts`, serves the admin routes, and closes promptly even while
- * requests hang and keep-alive sockets stay open.
+ * The REST half of every sandbox: a node:http server that routes JSON GETs and event streams
+ * (sse.ts), runs each request through the fault knobs of `faults.ts`, serves the admin routes, and
+ * closes promptly even while requests hang, streams are open and keep-alive sockets stay open.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createSandboxControl, type FaultDecision, handleAdmin, type SandboxControl } from './faults.js';
+import { createEventStreams, type EventStreamRoute, type EventStreams } from './sse.js';
 import type { RunningSandbox, SandboxOptions } from './types.js';
 
 /** A JSON answer of a route. */
@@ -34,6 +35,8 @@ export interface JsonSandboxOptions extends SandboxOptions {
   /** Sandbox name, reported by `RunningSandbox.name`. */
   name: string;
   routes: readonly JsonRoute[];
+  /** Server-Sent Events routes. @default none */
+  streams?: readonly EventStreamRoute[];
 }
 
 /** A 200 reply. */
@@ -53,10 +56,10 @@ interface CompiledRoute {
   readonly method: string;
   readonly pattern: RegExp;
   readonly names: readonly string[];
-  readonly route: JsonRoute;
+  readonly route: JsonRoute | EventStreamRoute;
 }
 
-function compile(route: JsonRoute): CompiledRoute {
+function compile(route: JsonRoute | EventStreamRoute): CompiledRoute {
   const [method, path] = route.route.split(' ');
   if (!method || !path?.startsWith('/'))
     throw new Error(`route must read "METHOD /path", got "${route.route}"`);
@@ -86,17 +89,19 @@ function firstHeader(value: string | string[] | undefined): string | null {
 export async function startJsonSandbox({
   name,
   routes,
+  streams = [],
   host = '127.0.0.1',
   port = 0,
 }: JsonSandboxOptions): Promise<RunningSandbox> {
-  const compiled = routes.map(compile);
+  const compiled = [...routes, ...streams].map(compile);
   const control = createSandboxControl();
+  const eventStreams = createEventStreams(control);
   // Hanging requests keep their sockets busy, so close() must destroy them itself.
   const sockets = new Set<Socket>();
 
   const server = createServer((req, res) => {
     if (handleAdmin(control, req, res)) return;
-    serve(control, compiled, req, res).catch(() => {
+    serve(control, eventStreams, compiled, req, res).catch(() => {
       if (!res.headersSent) send(res, 500, JSON.stringify({ error: 'internal' }));
     });
   });
@@ -124,6 +129,7 @@ export async function startJsonSandbox({
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
+        control.dropStreams();
         server.closeAllConnections();
         for (const socket of sockets) socket.destroy();
       });
@@ -134,6 +140,7 @@ export async function startJsonSandbox({
 
 async function serve(
   control: SandboxControl,
+  eventStreams: EventStreams,
   routes: readonly CompiledRoute[],
   req: IncomingMessage,
   res: ServerResponse,
@@ -147,7 +154,8 @@ async function serve(
     if (!match) continue;
     allowed.push(compiled.method);
     if (compiled.method !== req.method) continue;
-    const decision = await control.admit(compiled.route.route, firstHeader(req.headers.traceparent));
+    const { route } = compiled;
+    const decision = await control.admit(route.route, firstHeader(req.headers.traceparent));
     answer(decision, req, res, () => {
       const params: Record<string, string> = {};
       for (const [i, key] of compiled.names.entries()) {
@@ -157,7 +165,12 @@ async function serve(
           return badRequest(`path parameter ${key} is not valid percent-encoding`);
         }
       }
-      return compiled.route.handle({ params, query: url.searchParams });
+      const request = { params, query: url.searchParams };
+      if ('handle' in route) return route.handle(request);
+      const accepted = route.accept(request);
+      if (typeof accepted !== 'function') return accepted;
+      eventStreams.serve(route.route, res, accepted);
+      return null;
     });
     return;
   }
@@ -170,12 +183,13 @@ function answer(
   decision: FaultDecision,
   req: IncomingMessage,
   res: ServerResponse,
-  handle: () => JsonReply,
+  handle: () => JsonReply | null,
 ): void {
   switch (decision) {
     case 'serve': {
+      // null: the handler answered itself (an event stream).
       const reply = handle();
-      send(res, reply.status, JSON.stringify(reply.body));
+      if (reply) send(res, reply.status, JSON.stringify(reply.body));
       return;
     }
     case 'error':

@@ -1,9 +1,11 @@
 /** Typed client of the signals upstream (openapi.yaml) over an injected HttpUpstream. */
+import { z } from 'zod';
 import { inChunks } from '../../src/upstream/batch-loader.js';
 import type { UpstreamCallOptions } from '../../src/upstream/call.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
-import { MAX_BATCH_IDS, type Signal } from './types.js';
+import { parseEventJson } from '../../src/upstream/sse.js';
+import { MAX_BATCH_IDS, type Signal, type SignalTick } from './types.js';
 
 /** The signals upstream's operations. Failures throw UpstreamError. */
 export interface SignalsClient {
@@ -11,7 +13,21 @@ export interface SignalsClient {
   getSignals(ids: readonly string[], options?: UpstreamCallOptions): Promise<Signal[]>;
   /** Resolves when `GET /healthz` answers 2xx. */
   ping(signal: AbortSignal): Promise<void>;
+  /**
+   * Signal changes of `ids` (1..MAX_STREAM_IDS, all known tokens, else BAD_USER_INPUT) from
+   * `GET /v1/stream/signals`, until `signal` aborts or the upstream ends the stream; tokens without
+   * a signal never tick. Not retried: see HttpUpstream.stream. A malformed event throws
+   * UPSTREAM_UNAVAILABLE.
+   */
+  streamSignals(ids: readonly string[], signal: AbortSignal): AsyncIterable<SignalTick>;
 }
+
+const signalTick = z.object({
+  tokenId: z.string(),
+  rating: z.enum(['BULLISH', 'NEUTRAL', 'BEARISH']),
+  score: z.int().min(0).max(100),
+  updatedAt: z.iso.datetime(),
+});
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -45,6 +61,23 @@ export function createSignalsClient(upstream: HttpUpstream): SignalsClient {
 
     async ping(signal) {
       await get<unknown>('/healthz', '/healthz', { signal });
+    },
+
+    async *streamSignals(ids, signal) {
+      const wanted = new Set(ids);
+      const path = `/v1/stream/signals?ids=${ids.map(encodeURIComponent).join(',')}`;
+      for await (const { event, data } of upstream.stream(path, { signal })) {
+        if (event !== 'signal') continue; // other event types are for other clients: ignored, as SSE intends
+        const tick = parseEventJson(signalTick, data);
+        if (!tick || !wanted.has(tick.tokenId)) {
+          throw new UpstreamError(
+            'UPSTREAM_UNAVAILABLE',
+            upstream.name,
+            'malformed event from /v1/stream/signals',
+          );
+        }
+        yield tick;
+      }
     },
   };
 }

@@ -1,10 +1,17 @@
 /** The signals source: extends market's `Token` with its current trading `signal`. */
 import { readFileSync } from 'node:fs';
-import { httpSource, type Source, type SourceDefinition, TOKEN_REFERENCE } from '../../src/gateway/source.js';
+import {
+  httpSource,
+  type Source,
+  type SourceDefinition,
+  type SourceSetup,
+  TOKEN_REFERENCE,
+} from '../../src/gateway/source.js';
+import { createLatestValueFeed } from '../../src/streams/latest-value-feed.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createSignalsClient } from './client.js';
-import { createSignalsLoaders, type SignalsLoaders } from './loaders.js';
-import { signalsResolvers } from './resolvers.js';
+import { createSignalsLoaders } from './loaders.js';
+import { type SignalsContext, signalsResolvers } from './resolvers.js';
 
 export type { SignalsClient } from './client.js';
 export type { SignalsLoaders } from './loaders.js';
@@ -19,12 +26,23 @@ export const signalsDefinition = {
 } as const satisfies SourceDefinition;
 
 /** Builds the signals source over its upstream (one pooled HttpUpstream per process). */
-export function createSignalsSource(upstream: HttpUpstream): Source<'signals', SignalsLoaders> {
+export function createSignalsSource(
+  upstream: HttpUpstream,
+  { streams }: SourceSetup = {},
+): Source<'signals', SignalsContext['signals']> {
   const client = createSignalsClient(upstream);
+  const changes = createLatestValueFeed({
+    name: 'signals.changes',
+    source: 'signals',
+    open: (tokenId, signal) => client.streamSignals([tokenId], signal),
+    idOf: (tick) => tick.tokenId,
+    observer: streams,
+  });
   return {
     ...signalsDefinition,
-    createLoaders: (scope) => createSignalsLoaders(client, scope),
+    createLoaders: (scope) => ({ ...createSignalsLoaders(client, scope), changes }),
     ping: (signal) => client.ping(signal),
+    close: () => changes.close(),
   };
 }
 
@@ -36,7 +54,7 @@ export const signalsSource = httpSource({
   create: createSignalsSource,
   codegen: {
     context: '../resolvers.js#SignalsContext',
-    mappers: { Token: TOKEN_REFERENCE, Signal: '../types.js#Signal' },
+    mappers: { Token: TOKEN_REFERENCE, Signal: '../types.js#Signal', SignalUpdate: '../types.js#SignalTick' },
   },
   sandboxScript: 'sources/signals/sandbox/main.ts',
   loadSandbox: async () => (await import('./sandbox/server.js')).startSignalsSandbox,

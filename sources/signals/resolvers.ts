@@ -1,10 +1,16 @@
 /** Resolvers of the signals subschema (schema.graphql): `Token.signal`. */
+import type { LatestValueFeed } from '../../src/streams/latest-value-feed.js';
+import { assertTokenIds } from '../../src/validation.js';
 import type { Resolvers } from './generated/resolver-types.js';
 import type { SignalsLoaders } from './loaders.js';
+import { MAX_STREAM_IDS, type SignalTick } from './types.js';
 
 /** What the signals resolvers read of the request context. */
 export interface SignalsContext {
-  readonly signals: SignalsLoaders;
+  readonly signals: SignalsLoaders & {
+    /** The instance's live signals (one upstream stream per token, shared by every subscriber). */
+    readonly changes: LatestValueFeed<SignalTick>;
+  };
 }
 
 /**
@@ -12,6 +18,15 @@ export interface SignalsContext {
  * upstream record (the enum values are identical), so only the join needs a resolver.
  */
 export const signalsResolvers = {
+  Subscription: {
+    signalUpdates: {
+      // An id the signals service does not know ends the subscription with BAD_USER_INPUT when the
+      // service refuses its stream.
+      subscribe: (_root, { tokenIds }, context) =>
+        context.signals.changes.subscribe(assertTokenIds(tokenIds, MAX_STREAM_IDS)),
+      resolve: (tick: SignalTick) => tick,
+    },
+  },
   Token: {
     signal: (parent, _args, context) => context.signals.signals.load(parent.id),
   },

@@ -17,3 +17,16 @@ export interface Signal {
 
 /** Batch limit of `GET /v1/signals?tokenIds=`. */
 export const MAX_BATCH_IDS = 500;
+
+/** One event of `GET /v1/stream/signals`: the new signal of a token. */
+export interface SignalTick {
+  tokenId: string;
+  rating: SignalRating;
+  /** Model confidence, an integer within 0..100. */
+  score: number;
+  /** ISO 8601 instant the signal was computed at. */
+  updatedAt: string;
+}
+
+/** Most ids one `GET /v1/stream/signals?ids=` follows. */
+export const MAX_STREAM_IDS = 100;

@@ -1,10 +1,17 @@
 /** The trading source: orders from the trading gRPC service. */
 import { readFileSync } from 'node:fs';
-import { grpcSource, type Source, type SourceDefinition, TOKEN_REFERENCE } from '../../src/gateway/source.js';
+import {
+  grpcSource,
+  type Source,
+  type SourceDefinition,
+  type SourceSetup,
+  TOKEN_REFERENCE,
+} from '../../src/gateway/source.js';
 import type { GrpcUpstream } from '../../src/upstream/grpc.js';
 import { createTradingClient, tradingService } from './client.js';
-import { createTradingLoaders, type TradingLoaders } from './loaders.js';
-import { tradingResolvers } from './resolvers.js';
+import { createTradingLoaders } from './loaders.js';
+import { createOrderEventFeed } from './order-events.js';
+import { type TradingContext, tradingResolvers } from './resolvers.js';
 
 export { tradingService } from './client.js';
 export type { TradingLoaders } from './loaders.js';
@@ -19,12 +26,17 @@ export const tradingDefinition = {
 } as const satisfies SourceDefinition;
 
 /** Creates the source over a gRPC upstream built with `tradingService`. */
-export function createTradingSource(upstream: GrpcUpstream): Source<'trading', TradingLoaders> {
+export function createTradingSource(
+  upstream: GrpcUpstream,
+  { streams }: SourceSetup = {},
+): Source<'trading', TradingContext['trading']> {
   const client = createTradingClient(upstream);
+  const orderEvents = createOrderEventFeed(client, { observer: streams });
   return {
     ...tradingDefinition,
-    createLoaders: (scope) => createTradingLoaders(client, scope),
+    createLoaders: (scope) => ({ ...createTradingLoaders(client, scope), orderEvents }),
     ping: (signal) => client.ping(signal),
+    close: () => orderEvents.close(),
   };
 }
 
@@ -38,7 +50,11 @@ export const tradingSource = grpcSource({
   create: createTradingSource,
   codegen: {
     context: '../resolvers.js#TradingContext',
-    mappers: { Order: '../messages.js#Order', Token: TOKEN_REFERENCE },
+    mappers: {
+      Order: '../messages.js#Order',
+      OrderUpdate: '../order-events.js#OrderUpdate',
+      Token: TOKEN_REFERENCE,
+    },
   },
   sandboxScript: 'sources/trading/sandbox/main.ts',
   loadSandbox: async () => (await import('./sandbox/server.js')).startTradingSandbox,

@@ -85,6 +85,27 @@ export interface OrdersResponse {
   orders: OrderMessage[];
 }
 
+/** `StreamOrderEventsRequest` message; uint64 travels as a decimal string (`longs: String`). */
+export interface StreamOrderEventsRequest {
+  accountId: string;
+  afterSequence: string;
+  fromHead: boolean;
+}
+
+/** `OrderEvent` message; without `order` it is a marker. */
+export interface OrderEventMessage {
+  /** uint64 as a decimal string. */
+  sequence: string;
+  order: OrderMessage | null;
+}
+
+/** An order event as the gateway sees it; `order` null is a marker (see trading.proto). */
+export interface OrderEvent {
+  /** uint64 as a decimal string: compare with `BigInt`, not as numbers or strings. */
+  sequence: string;
+  order: Order | null;
+}
+
 /** The request for `input`. */
 export function toPlaceOrderRequest(input: PlaceOrderInput): PlaceOrderRequest {
   return {

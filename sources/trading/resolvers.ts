@@ -10,10 +10,14 @@ import type {
 } from './generated/resolver-types.js';
 import type { TradingLoaders } from './loaders.js';
 import type { Order, PlaceOrderInput } from './messages.js';
+import type { OrderEventFeed, OrderUpdate } from './order-events.js';
 
 /** What trading resolvers read from the request context. */
 export interface TradingContext extends PrincipalContext {
-  readonly trading: TradingLoaders;
+  readonly trading: TradingLoaders & {
+    /** The instance's live order events (one upstream stream per account, shared). */
+    readonly orderEvents: OrderEventFeed;
+  };
   /**
    * Refuses (FORBIDDEN) an account that is not the principal's. The gateway provides it from the
    * portfolio source, which owns accounts: trading never imports portfolio.
@@ -24,6 +28,18 @@ export interface TradingContext extends PrincipalContext {
 /** Bounds of `orders(first:)`. */
 const MAX_ORDERS_PAGE = 200;
 const DEFAULT_ORDERS_PAGE = 50;
+
+/** A cursor is an event sequence: a uint64 in decimal. */
+function parseCursor(after: string | null | undefined): bigint | null {
+  if (after === null || after === undefined) return null;
+  const value = /^\d{1,20}$/.test(after) ? BigInt(after) : -1n;
+  if (value < 0n || value >= 2n ** 64n) {
+    throw gatewayError('BAD_USER_INPUT', 'after must be a cursor received from orderUpdates.', {
+      argument: 'after',
+    });
+  }
+  return value;
+}
 
 /** Refuses what the upstream would refuse, before any upstream call; each error names its argument. */
 function validatePlaceOrder(input: PlaceOrderInputArgs): PlaceOrderInput {
@@ -85,6 +101,19 @@ export const tradingResolvers = {
         throw err;
       }
       return context.trading.cancelOrder(id);
+    },
+  },
+  Subscription: {
+    orderUpdates: {
+      async subscribe(_root, args, context) {
+        requirePrincipal(context);
+        const accountId = assertEntityId(args.accountId, 'accountId');
+        const after = parseCursor(args.after);
+        // Foreign and unknown accounts answer alike, as for orders.
+        await context.authorizeAccount(accountId);
+        return context.trading.orderEvents.subscribe(accountId, after);
+      },
+      resolve: (update: OrderUpdate) => update,
     },
   },
   Order: {

@@ -215,6 +215,7 @@ function principalOf(payload: JWTPayload): Principal {
     via: 'jwt',
     scopes: new Set(scopes.filter(Boolean)),
     plan: typeof payload.plan === 'string' ? payload.plan : 'free',
+    ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
   };
 }
 

@@ -16,6 +16,11 @@ export interface Principal {
   /** API keys only: the key id and its version in its rotation chain. */
   readonly keyId?: string;
   readonly keyVersion?: number;
+  /**
+   * When the credential stops being valid (epoch ms): the JWT's `exp`, the key's expiry or Sunset.
+   * Long-lived things a request starts (subscriptions) end at that moment.
+   */
+  readonly expiresAt?: number;
 }
 
 /** What resolvers may read of the caller; every source context extends it. */

@@ -1,41 +1,57 @@
 /**
  * Applies pending migrations (migrations/) to DATABASE_URL, as the gateway does at start: under an
  * advisory lock, in one transaction. For deployments that migrate before rolling out.
- *
- *   npm run db:migrate
  */
-import { pino } from 'pino';
-import { ConfigError, loadConfig } from '../config.js';
-import { createDatabasePool, migrateDatabase } from '../stores/postgres-pool.js';
+import {
+  COMMON_EXIT_CODES,
+  cliLogger,
+  createProgram,
+  emit,
+  exitCodesHelp,
+  jsonOption,
+  loadCliConfig,
+  runProgram,
+  usageError,
+} from './program.js';
 
-async function main(): Promise<void> {
-  let databaseUrl: string | undefined;
-  try {
-    databaseUrl = loadConfig(process.env, undefined, { needsUpstreams: false }).databaseUrl;
-  } catch (err) {
-    process.stderr.write(`db:migrate: ${err instanceof ConfigError ? err.message : String(err)}\n`);
-    process.exit(2);
-  }
-  if (!databaseUrl) {
-    process.stderr.write('db:migrate: DATABASE_URL is not set\n');
-    process.exit(2);
-  }
-  const logger = pino({ level: 'warn' });
-  const pool = createDatabasePool({
-    url: databaseUrl,
-    logger,
-    statementTimeoutMs: 300_000,
-    connectionTimeoutMs: 5000,
+const program = createProgram(
+  'db:migrate',
+  "apply pending migrations to the gateways' PostgreSQL (DATABASE_URL), as a gateway does at start",
+)
+  .addOption(jsonOption())
+  .addHelpText(
+    'after',
+    `
+Runs in one transaction under an advisory lock: gateways starting meanwhile wait for it.
+Prints the migrations applied, or "up to date"; --json: {"applied": [...]}.
+
+Example:
+  DATABASE_URL=postgres://switchyard@db:5432/switchyard npm run -s db:migrate -- --json
+${exitCodesHelp([
+  COMMON_EXIT_CODES.ok,
+  [1, 'a migration failed or PostgreSQL is unreachable (nothing applied: one transaction)'],
+  [2, 'usage error, or DATABASE_URL missing or bad configuration'],
+])}`,
+  )
+  .action(async (options: { json?: boolean }) => {
+    const { databaseUrl } = await loadCliConfig();
+    if (!databaseUrl) throw usageError("DATABASE_URL must point at the gateways' PostgreSQL");
+    const { createDatabasePool, migrateDatabase } = await import('../stores/postgres-pool.js');
+    const logger = cliLogger();
+    const pool = createDatabasePool({
+      url: databaseUrl,
+      logger,
+      statementTimeoutMs: 300_000,
+      connectionTimeoutMs: 5000,
+    });
+    try {
+      const applied = await migrateDatabase(pool, logger);
+      emit(options.json, { applied }, () =>
+        applied.length > 0 ? `applied: ${applied.join(', ')}` : 'up to date',
+      );
+    } finally {
+      await pool.end();
+    }
   });
-  try {
-    const applied = await migrateDatabase(pool, logger);
-    process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
-  } finally {
-    await pool.end();
-  }
-}
 
-main().catch((err: unknown) => {
-  process.stderr.write(`db:migrate: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+await runProgram(program);

@@ -4,7 +4,7 @@
  * id proves nothing. Only a key confirmed against its stored hash is revoked; the rest is reported
  * as suspicious.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_KEY_PATTERN, type KeyEnvironment, parseApiKey } from '../auth/api-key-format.js';
 import type { KeyService } from '../keys/service.js';
@@ -21,31 +21,101 @@ export interface FoundKey {
   readonly presented: string;
 }
 
-const SKIPPED_DIRS = new Set(['node_modules', '.git', 'dist', 'coverage']);
-const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** A path the scan did not read, and why: reported, so that "0 keys" never hides a blind spot. */
+export interface SkippedPath {
+  path: string;
+  reason:
+    | 'dependencies'
+    | 'version-control'
+    | 'symlink'
+    | 'binary'
+    | 'too-large'
+    | 'unreadable'
+    | 'not-a-file';
+  /** The error code of an unreadable path, the size of a large file. */
+  detail?: string;
+}
 
-/** Every checksum-valid key in the files under `paths` (directories are walked). */
-export function scanForKeys(paths: readonly string[]): FoundKey[] {
-  const found: FoundKey[] = [];
-  const visit = (path: string) => {
-    const stat = statSync(path);
-    if (stat.isDirectory()) {
-      for (const entry of readdirSync(path)) if (!SKIPPED_DIRS.has(entry)) visit(join(path, entry));
-      return;
-    }
-    if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return;
+export interface ScanReport {
+  found: FoundKey[];
+  skipped: SkippedPath[];
+  filesScanned: number;
+}
+
+export interface ScanOptions {
+  /** Also walk node_modules and .git. Build output (dist/, build/) is always scanned. @default false */
+  allDirs?: boolean;
+  /** Larger files are skipped (and reported). @default 10 MiB */
+  maxFileBytes?: number;
+}
+
+/** Directory names not walked unless `allDirs`: other people's code and the object store. */
+const SKIPPED_DIRS = new Map<string, SkippedPath['reason']>([
+  ['node_modules', 'dependencies'],
+  ['.git', 'version-control'],
+]);
+/** Bytes sniffed for a NUL: a file with one there is binary. */
+const SNIFF_BYTES = 8192;
+
+function isBinary(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(SNIFF_BYTES);
+    return head.subarray(0, readSync(fd, head, 0, SNIFF_BYTES, 0)).includes(0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Every checksum-valid key in the files under `paths` (directories are walked, symlinks inside
+ * them are not followed), and every path not read with the reason. A path given that does not
+ * exist throws (ENOENT).
+ */
+export function scanForKeys(paths: readonly string[], options: ScanOptions = {}): ScanReport {
+  const { allDirs = false, maxFileBytes = 10 * 1024 * 1024 } = options;
+  const report: ScanReport = { found: [], skipped: [], filesScanned: 0 };
+  const skip = (path: string, reason: SkippedPath['reason'], detail?: string) =>
+    report.skipped.push(detail === undefined ? { path, reason } : { path, reason, detail });
+  const readFile = (path: string, size: number) => {
+    if (size > maxFileBytes) return skip(path, 'too-large', `${size} bytes`);
+    if (isBinary(path)) return skip(path, 'binary');
     const text = readFileSync(path, 'utf8');
+    report.filesScanned++;
     if (!text.includes('sy_')) return;
     for (const match of text.matchAll(API_KEY_PATTERN)) {
       const parsed = parseApiKey(match[0]);
       if (!parsed) continue; // right shape, wrong checksum: not one of ours
       const line = text.slice(0, match.index).split('\n').length;
       const key = { keyId: parsed.keyId, environment: parsed.environment, file: path, line };
-      found.push(Object.defineProperty(key, 'presented', { value: match[0], enumerable: false }) as FoundKey);
+      report.found.push(
+        Object.defineProperty(key, 'presented', { value: match[0], enumerable: false }) as FoundKey,
+      );
     }
   };
-  for (const path of paths) visit(path);
-  return found;
+  const visit = (path: string, top: boolean) => {
+    try {
+      // A path given is followed if it is a link; links met while walking are not (loops, escapes).
+      const stat = top ? statSync(path) : lstatSync(path);
+      if (stat.isSymbolicLink()) return skip(path, 'symlink');
+      if (stat.isDirectory()) {
+        for (const entry of readdirSync(path).sort()) {
+          const reason = SKIPPED_DIRS.get(entry);
+          if (reason && !allDirs) skip(join(path, entry), reason);
+          else visit(join(path, entry), false);
+        }
+        return;
+      }
+      if (!stat.isFile()) return skip(path, 'not-a-file');
+      readFile(path, stat.size);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (top && code === 'ENOENT') throw err;
+      skip(path, 'unreadable', code ?? (err as Error).message);
+    }
+  };
+  for (const path of paths) visit(path, true);
+  return report;
 }
 
 /** What `--revoke` did with one distinct string found (never the string itself). */

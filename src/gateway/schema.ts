@@ -75,10 +75,17 @@ function attachResolvers(
       const owner = owners.get(coordinate);
       if (owner) throw new Error(`${coordinate} is resolved by both ${owner} and ${sourceName}`);
       owners.set(coordinate, sourceName);
-      field.resolve =
-        typeof resolver === 'function'
-          ? (resolver as GraphQLFieldResolver<unknown, unknown>)
-          : (resolver as { resolve: GraphQLFieldResolver<unknown, unknown> }).resolve;
+      if (typeof resolver === 'function') {
+        field.resolve = resolver as GraphQLFieldResolver<unknown, unknown>;
+        continue;
+      }
+      // A subscription field: `subscribe` opens the event stream, `resolve` maps each event.
+      const { resolve, subscribe } = resolver as {
+        resolve?: GraphQLFieldResolver<unknown, unknown>;
+        subscribe?: GraphQLFieldResolver<unknown, unknown>;
+      };
+      if (resolve) field.resolve = resolve;
+      if (subscribe) field.subscribe = subscribe;
     }
   }
 }

@@ -26,23 +26,26 @@ export function applyScopePolicy(schema: GraphQLSchema): Map<string, ScopeRequir
   for (const [coordinate, required] of guarded) {
     const [typeName, fieldName] = coordinate.split('.') as [string, string];
     const field = (schema.getType(typeName) as GraphQLObjectType).getFields()[fieldName]!;
-    const resolve: GraphQLFieldResolver<unknown, PrincipalContext> = field.resolve ?? defaultFieldResolver;
     const describe = required.map((all) => all.join(' and ')).join(', or ');
-    field.resolve = (source, args, context, info) => {
-      const principal = context.principal;
-      if (!principal) {
-        throw gatewayError(
-          'UNAUTHENTICATED',
-          'Sign in (X-API-Key or Authorization: Bearer) to read this field.',
-        );
-      }
-      if (!satisfiesScopes(principal.scopes, required)) {
-        throw gatewayError('FORBIDDEN', `This field needs the scope ${describe}.`, {
-          requiredScopes: required.map((all) => all.join(' ')),
-        });
-      }
-      return resolve(source, args, context, info);
-    };
+    const guard = (resolver: GraphQLFieldResolver<unknown, PrincipalContext>) =>
+      ((source, args, context, info) => {
+        const principal = context.principal;
+        if (!principal) {
+          throw gatewayError(
+            'UNAUTHENTICATED',
+            'Sign in (X-API-Key or Authorization: Bearer) to read this field.',
+          );
+        }
+        if (!satisfiesScopes(principal.scopes, required)) {
+          throw gatewayError('FORBIDDEN', `This field needs the scope ${describe}.`, {
+            requiredScopes: required.map((all) => all.join(' ')),
+          });
+        }
+        return resolver(source, args, context, info);
+      }) satisfies GraphQLFieldResolver<unknown, PrincipalContext>;
+    field.resolve = guard(field.resolve ?? defaultFieldResolver);
+    // A subscription field opens its stream in `subscribe`: the same check guards it.
+    if (field.subscribe) field.subscribe = guard(field.subscribe);
   }
   return guarded;
 }

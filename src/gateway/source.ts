@@ -13,6 +13,7 @@ import type { ServiceClientConstructor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { RunningSandbox, SandboxOptions } from '../../sources/sandbox-kit/types.js';
 import type { Principal } from '../auth/principal.js';
+import type { TopicHubObserver } from '../streams/topic-hub.js';
 import { createGrpcUpstream, type GrpcUpstream } from '../upstream/grpc.js';
 import { createHttpUpstream, type HttpUpstream } from '../upstream/http.js';
 import type { UpstreamCallScope, UpstreamObserver } from '../upstream/observer.js';
@@ -47,6 +48,20 @@ export interface Source<TName extends string = string, TLoaders = unknown> {
   createLoaders(scope: RequestScope): TLoaders;
   /** Readiness probe: resolves when the upstream answers, rejects otherwise. */
   ping(signal: AbortSignal): Promise<void>;
+  /** Stops what the source runs on its own (its shared upstream feeds), before its upstream closes. */
+  close?(): void;
+}
+
+/** What the gateway observes of a source's live feeds (metrics): feeds, reconnects, conflation. */
+export interface StreamObserver extends TopicHubObserver {
+  /** One event replaced by a newer one in a slow subscriber's queue of feed `hub`. */
+  countConflated?(hub: string): void;
+}
+
+/** What a source is built with beside its upstream. */
+export interface SourceSetup {
+  /** Receives the source's feed events (metrics). */
+  readonly streams?: StreamObserver | undefined;
 }
 
 /** A source bound to its live upstream connection. */
@@ -63,6 +78,8 @@ export interface ConnectOptions {
   readonly observer?: UpstreamObserver | undefined;
   /** Retries, breaker, bulkhead, deduplication. @default resilience.ts's defaults */
   readonly resilience?: ResilienceOptions | undefined;
+  /** Receives the sources' feed events (metrics). */
+  readonly streams?: StreamObserver | undefined;
 }
 
 /** Starts a source's sandbox: a real server of its contract with deterministic data and faults. */
@@ -128,14 +145,16 @@ interface EntryBase<TName extends string, TLoaders> {
 
 /** An entry for a REST upstream reached over one pooled undici connection set. */
 export function httpSource<TName extends string, TLoaders>(
-  entry: EntryBase<TName, TLoaders> & { create(upstream: HttpUpstream): Source<TName, TLoaders> },
+  entry: EntryBase<TName, TLoaders> & {
+    create(upstream: HttpUpstream, setup: SourceSetup): Source<TName, TLoaders>;
+  },
 ): SourceEntry<TName, TLoaders> {
   const { create, ...rest } = entry;
   return {
     ...rest,
     name: entry.definition.name,
     transport: 'http',
-    connect(target, { timeoutMs, observer, resilience }) {
+    connect(target, { timeoutMs, observer, resilience, streams }) {
       const upstream = createHttpUpstream({
         name: rest.definition.name,
         url: target,
@@ -143,7 +162,14 @@ export function httpSource<TName extends string, TLoaders>(
         observer,
         resilience,
       });
-      return { source: create(upstream), close: () => upstream.close() };
+      const source = create(upstream, { streams });
+      return {
+        source,
+        close: async () => {
+          source.close?.();
+          await upstream.close();
+        },
+      };
     },
   };
 }
@@ -153,7 +179,7 @@ export function grpcSource<TName extends string, TLoaders>(
   entry: EntryBase<TName, TLoaders> & {
     readonly service: ServiceClientConstructor;
     readonly defaultAdminPort: number;
-    create(upstream: GrpcUpstream): Source<TName, TLoaders>;
+    create(upstream: GrpcUpstream, setup: SourceSetup): Source<TName, TLoaders>;
   },
 ): SourceEntry<TName, TLoaders> {
   const { create, service, ...rest } = entry;
@@ -161,7 +187,7 @@ export function grpcSource<TName extends string, TLoaders>(
     ...rest,
     name: entry.definition.name,
     transport: 'grpc',
-    connect(target, { timeoutMs, observer, resilience }) {
+    connect(target, { timeoutMs, observer, resilience, streams }) {
       const upstream = createGrpcUpstream(service, {
         name: rest.definition.name,
         address: target,
@@ -169,7 +195,14 @@ export function grpcSource<TName extends string, TLoaders>(
         observer,
         resilience,
       });
-      return { source: create(upstream), close: async () => upstream.close() };
+      const source = create(upstream, { streams });
+      return {
+        source,
+        close: async () => {
+          source.close?.();
+          upstream.close();
+        },
+      };
     },
   };
 }

@@ -107,6 +107,7 @@ export function createKeyAuthenticator({
           plan: r.plan,
           keyId,
           keyVersion: r.version,
+          ...(r.expiresAt ? { expiresAt: Date.parse(r.expiresAt) } : {}),
         },
       };
     },

@@ -125,6 +125,14 @@ export function createKeyService({
       }
     },
 
+    /**
+     * Registers a handler for every key change any instance publishes (revocation, rotation):
+     * long-lived uses of a key (subscriptions) re-read the record and end when it is no longer usable.
+     */
+    onKeyChanged(handler: (keyId: string) => void): void {
+      invalidations?.subscribe(handler);
+    },
+
     list: (clientId: string) => store.listByClient(clientId),
     get: (keyId: string) => store.get(keyId),
     recentAudit: (limit: number) => audit.recent(limit),

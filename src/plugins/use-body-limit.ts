@@ -18,7 +18,10 @@ export interface BodyLimitPluginOptions {
   maxBytes?: number;
 }
 
-export function useBodyLimit({ maxBytes = 262_144 }: BodyLimitPluginOptions = {}): Plugin {
+/** The default body limit, also the largest WebSocket message (src/gateway/websocket.ts). */
+export const defaultMaxBodyBytes = 262_144;
+
+export function useBodyLimit({ maxBytes = defaultMaxBodyBytes }: BodyLimitPluginOptions = {}): Plugin {
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       if (request.method === 'GET' || request.method === 'HEAD') return;

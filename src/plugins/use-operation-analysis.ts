@@ -6,6 +6,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { gatewayError } from '../errors.js';
 import { type OperationAnalyzer, OperationTooLargeError } from '../gateway/operation-analysis.js';
+import { onEveryOperation } from '../gateway/policy-hook.js';
 
 export interface OperationAnalysisPluginOptions {
   analyzer: OperationAnalyzer;
@@ -18,7 +19,7 @@ export function useOperationAnalysis({
   exposeLimits = true,
 }: OperationAnalysisPluginOptions): Plugin {
   return {
-    onExecute({ args, setResultAndStopExecution }) {
+    ...onEveryOperation(({ args, setResultAndStopExecution }) => {
       try {
         analyzer.analyze(args.document, args.operationName, args.variableValues);
       } catch (err) {
@@ -34,6 +35,6 @@ export function useOperationAnalysis({
           ],
         });
       }
-    },
+    }),
   };
 }

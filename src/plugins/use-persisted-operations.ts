@@ -16,6 +16,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { gatewayError } from '../errors.js';
 import { type ClientOperation, sha256Hex } from '../gateway/client-operations.js';
+import { onEveryOperation } from '../gateway/policy-hook.js';
 import type { PersistedOperationStore } from '../stores/persisted-operations.js';
 
 export type PersistedOperationsMode = 'automatic' | 'required';
@@ -130,13 +131,13 @@ export function usePersistedOperations({
         },
       );
     },
-    onExecute({ args }) {
+    ...onEveryOperation(({ args }) => {
       const registration = pending.get(args.contextValue);
       if (!registration) return;
       pending.delete(args.contextValue);
       return store.set(registration.hash, registration.document, ttlSeconds).catch((err: unknown) => {
         logger.warn({ err: { message: (err as Error).message } }, 'persisted operation not registered');
       });
-    },
+    }),
   };
 }

@@ -21,6 +21,7 @@ import {
   type OperationCostEstimator,
   type OperationCostOptions,
 } from '../gateway/operation-cost.js';
+import { onEveryOperation } from '../gateway/policy-hook.js';
 
 export interface QueryProtectionPluginOptions {
   /** The shared operation analysis, which the cost is priced over. */
@@ -119,7 +120,7 @@ export function useQueryProtection({
       addPlugin(maxAliasesPlugin(armor('aliases', maxAliases)));
       addPlugin(maxDirectivesPlugin(armor('directives', maxDirectives)));
     },
-    onExecute({ args, setResultAndStopExecution }) {
+    ...onEveryOperation(({ args, setResultAndStopExecution }) => {
       const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
       // The document's whole cost, whoever asks: what the caller may see is the budget's business.
       const cost = analysis ? estimator.cost(analysis, args.variableValues) : 0;
@@ -134,6 +135,6 @@ export function useQueryProtection({
           ],
         });
       }
-    },
+    }),
   };
 }

@@ -20,6 +20,7 @@ import {
   type OperationAnalyzer,
 } from '../gateway/operation-analysis.js';
 import type { OperationCostEstimator } from '../gateway/operation-cost.js';
+import { onEveryOperation } from '../gateway/policy-hook.js';
 import { policyEntries } from '../gateway/schema-policy.js';
 import type { LimitCheck, LimitResult, RateLimitStore } from '../stores/rate-limit.js';
 import { isRedisUnavailable } from '../stores/redis-breaker.js';
@@ -124,7 +125,7 @@ export function useRateLimits({
   }
 
   return {
-    async onExecute({ args, setResultAndStopExecution }) {
+    ...onEveryOperation(async ({ args, setResultAndStopExecution }) => {
       const context = args.contextValue;
       const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
       if (!analysis) return;
@@ -217,7 +218,7 @@ export function useRateLimits({
           ),
         });
       }
-    },
+    }),
     onResponse({ request, response }) {
       const header = responseHeaders.get(request);
       if (!header) return;

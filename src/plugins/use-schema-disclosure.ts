@@ -10,6 +10,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { PrincipalContext } from '../auth/principal.js';
 import { gatewayError } from '../errors.js';
 import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
+import { onEveryOperation } from '../gateway/policy-hook.js';
 
 export interface SchemaDisclosurePluginOptions {
   /** The shared operation analysis: whether the operation reads `__schema`/`__type`, however spelled. */
@@ -44,7 +45,7 @@ export function useSchemaDisclosure({
   hideSuggestions = false,
 }: SchemaDisclosurePluginOptions): Plugin<PrincipalContext> {
   return {
-    onExecute({ args, setResultAndStopExecution }) {
+    ...onEveryOperation(({ args, setResultAndStopExecution }) => {
       if (introspectionScope === null) return;
       if (!analyzer.analyze(args.document, args.operationName, args.variableValues)?.introspection) return;
       const { principal } = args.contextValue;
@@ -67,7 +68,7 @@ export function useSchemaDisclosure({
               ),
         ],
       });
-    },
+    }),
     // Every answer passes here, request errors (parse, validation) included.
     onExecutionResult({ result, setResult }) {
       if (!hideSuggestions || !result || !('errors' in result) || !result.errors) return;

@@ -17,6 +17,7 @@ import type {
   OperationAnalyzer,
   ScopeRequirement,
 } from '../gateway/operation-analysis.js';
+import { onEveryOperation } from '../gateway/policy-hook.js';
 import type { KeyService } from '../keys/service.js';
 import { verifyContentDigest } from '../signing/digest.js';
 import { type SignatureCode, SignatureError, toSignatureGraphQLError } from '../signing/errors.js';
@@ -197,7 +198,7 @@ export function useSignedMutations({
         return params as Record<string, unknown>;
       });
     },
-    async onExecute({ args, setResultAndStopExecution }) {
+    ...onEveryOperation(async ({ args, setResultAndStopExecution }) => {
       const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
       if (!analysis || (analysis.kind !== 'mutation' && !analysis.selectsSignedField)) return;
       try {
@@ -215,6 +216,6 @@ export function useSignedMutations({
         }
         throw err;
       }
-    },
+    }),
   };
 }

@@ -26,6 +26,11 @@ import {
   createRedisResponseCache,
   type ResponseCacheStore,
 } from './response-cache.js';
+import {
+  createMemorySubscriptionLeaseStore,
+  createRedisSubscriptionLeaseStore,
+  type SubscriptionLeaseStore,
+} from './subscription-leases.js';
 
 export { createMemoryApiKeyStore, createRedisApiKeyStore } from './api-keys.js';
 export { createMemoryAuditLog, createRedisAuditLog } from './audit-log.js';
@@ -54,6 +59,11 @@ export {
   createRedisResponseCache,
   type ResponseCacheStore,
 } from './response-cache.js';
+export {
+  createMemorySubscriptionLeaseStore,
+  createRedisSubscriptionLeaseStore,
+  type SubscriptionLeaseStore,
+} from './subscription-leases.js';
 export type { RedisStoreOptions } from './types.js';
 
 export interface StoresOptions {
@@ -73,6 +83,8 @@ export interface StoresOptions {
   logger: Logger;
   /** Told each time the response cache was bypassed because Redis failed (metrics). */
   onResponseCacheError?: (() => void) | undefined;
+  /** Told each time subscription leases were counted on this instance because Redis failed (metrics). */
+  onLeaseFallback?: (() => void) | undefined;
 }
 
 /** Every store of one gateway process: keys and audit in PostgreSQL when given, the rest all Redis or all memory. */
@@ -89,6 +101,8 @@ export interface Stores {
   readonly rateLimits: RateLimitStore;
   readonly responseCache: ResponseCacheStore;
   readonly persistedOperations: PersistedOperationStore;
+  /** Concurrent-subscription leases per client. */
+  readonly subscriptionLeases: SubscriptionLeaseStore;
   /** Releases what the stores hold of their own (the invalidation bus's subscriber connection), not `redis`. */
   close(): Promise<void>;
 }
@@ -100,6 +114,7 @@ export function createStores({
   prefix,
   logger,
   onResponseCacheError,
+  onLeaseFallback,
 }: StoresOptions): Stores {
   const stores = redis
     ? {
@@ -111,6 +126,12 @@ export function createStores({
         rateLimits: createRedisRateLimitStore({ redis, prefix }),
         responseCache: createRedisResponseCache({ redis, prefix, logger, onError: onResponseCacheError }),
         persistedOperations: createRedisPersistedOperationStore({ redis, prefix }),
+        subscriptionLeases: createRedisSubscriptionLeaseStore({
+          redis,
+          prefix,
+          logger,
+          onFallback: onLeaseFallback,
+        }),
       }
     : {
         kind: 'memory' as const,
@@ -121,6 +142,7 @@ export function createStores({
         rateLimits: createMemoryRateLimitStore(),
         responseCache: createMemoryResponseCache(),
         persistedOperations: createMemoryPersistedOperationStore(),
+        subscriptionLeases: createMemorySubscriptionLeaseStore(),
       };
   const durable = database
     ? {

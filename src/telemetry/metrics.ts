@@ -12,6 +12,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState, UpstreamOutcome } from '../upstream/observer.js';
 import { createLabelLimiter, operationLabel } from './labels.js';
+import { createStreamMetrics, type StreamMetrics } from './stream-metrics.js';
 
 export interface MetricsOptions {
   /**
@@ -79,6 +80,8 @@ export interface GatewayMetrics {
   readonly apiKeyRequests: Counter<'client' | 'version' | 'state'>;
   /** Redis failures: `connection` (client error events) or `command` (a store's failed call). */
   readonly redisErrors: Counter<'kind'>;
+  /** Subscriptions and their upstream feeds (stream-metrics.ts). */
+  readonly streams: StreamMetrics;
 
   /** The bounded `operation` label of an operation name (null: anonymous). */
   operationLabel(name: string | null | undefined): string;
@@ -220,6 +223,7 @@ export function createMetrics({
     signatureFailures,
     apiKeyRequests,
     redisErrors,
+    streams: createStreamMetrics(registry),
     operationLabel: (name) => operationLabel(name, operationNames),
     observeRequest(operation, type, outcome, seconds) {
       requestDuration.observe({ operation, type, outcome }, seconds);

@@ -4,12 +4,15 @@
  * status → catalogue mapping, every call run through the source's resilience policies
  * (resilience.ts: retries of reads, circuit breaker, bulkhead, deduplication). Every attempt is
  * reported to the injected observer (metrics, tracing), which may add metadata such as `traceparent`.
+ * Server-streaming calls go over a channel of their own (grpc-stream.ts), outside the resilience
+ * policies.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { UpstreamCallOptions } from './call.js';
 import { UpstreamError } from './errors.js';
-import { outcomeOf, type UpstreamCallEnd, type UpstreamObserver } from './observer.js';
+import { createGrpcStreamer, defaultGrpcStreamIdleTimeoutMs, type GrpcStreamOptions } from './grpc-stream.js';
+import { type CircuitState, outcomeOf, type UpstreamCallEnd, type UpstreamObserver } from './observer.js';
 import { createResilience, defaultTimeoutMs, isIdempotentRpc, type ResilienceOptions } from './resilience.js';
 
 /** proto-loader options every source and sandbox share, so both sides decode alike. */
@@ -49,9 +52,14 @@ export interface GrpcUpstreamOptions {
   observer?: UpstreamObserver | undefined;
   /** Retries, breaker, bulkhead, deduplication. @default the defaults of resilience.ts */
   resilience?: ResilienceOptions | undefined;
+  /**
+   * Silence after which a server stream fails, in ms (three heartbeats of the upstream). @default
+   * `defaultGrpcStreamIdleTimeoutMs` of grpc-stream.ts (15000)
+   */
+  streamIdleTimeoutMs?: number;
 }
 
-/** A gRPC upstream: unary calls by method name. */
+/** A gRPC upstream: unary calls and server streams by method name. */
 export interface GrpcUpstream {
   readonly name: string;
   /**
@@ -60,6 +68,16 @@ export interface GrpcUpstream {
    * is sent exactly once.
    */
   unary<Res>(method: string, request: object, options?: UpstreamCallOptions): Promise<Res>;
+  /**
+   * Calls the server-streaming `method` when iterated, on a channel of its own, without deadline,
+   * and yields its messages. It returns when the upstream ends the stream with OK, and throws
+   * UpstreamError (mapped like unary failures) on an error status, silence beyond the idle limit
+   * (UPSTREAM_TIMEOUT), or the abort of `signal` (which cancels the call, as does leaving the
+   * loop). Never retried, and the breaker is not consulted.
+   */
+  serverStream<T>(method: string, request: unknown, options: GrpcStreamOptions): AsyncIterable<T>;
+  /** The source's circuit breaker now, for callers that reconnect streams on their own. */
+  circuitState(): CircuitState;
   close(): void;
 }
 
@@ -73,7 +91,14 @@ type UnaryMethod = (
 /** Creates the client (one HTTP/2 channel) for one gRPC upstream. */
 export function createGrpcUpstream(
   Service: grpc.ServiceClientConstructor,
-  { name, address, deadlineMs = defaultTimeoutMs, observer, resilience }: GrpcUpstreamOptions,
+  {
+    name,
+    address,
+    deadlineMs = defaultTimeoutMs,
+    observer,
+    resilience,
+    streamIdleTimeoutMs = defaultGrpcStreamIdleTimeoutMs,
+  }: GrpcUpstreamOptions,
 ): GrpcUpstream {
   const serviceName = serviceNameOf(Service);
   const client = new Service(address, grpc.credentials.createInsecure(), {
@@ -81,6 +106,12 @@ export function createGrpcUpstream(
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });
   const policies = createResilience(name, resilience, observer);
+  const streams = createGrpcStreamer(Service, {
+    name,
+    address,
+    idleTimeoutMs: streamIdleTimeoutMs,
+    mapError: (method, err) => statusError(name, method, err),
+  });
 
   /** One attempt of a unary call, reported to the observer. */
   function attempt<Res>(
@@ -142,7 +173,12 @@ export function createGrpcUpstream(
         options.signal,
       );
     },
-    close: () => client.close(),
+    serverStream: (method, request, options) => streams.serverStream(method, request, options),
+    circuitState: () => policies.circuitState,
+    close: () => {
+      client.close();
+      streams.close();
+    },
   };
 }
 

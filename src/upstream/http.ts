@@ -3,13 +3,16 @@
  * passed down), JSON GETs with a per-request timeout and the caller's AbortSignal, every call run
  * through the source's resilience policies (resilience.ts: retries, circuit breaker, bulkhead,
  * deduplication). Every attempt is reported to the injected observer (metrics, tracing), which may
- * add headers such as `traceparent`.
+ * add headers such as `traceparent`. Server-Sent Events streams go over a pool of their own
+ * (http-stream.ts), outside the resilience policies.
  */
 import { Pool } from 'undici';
 import type { UpstreamCallOptions } from './call.js';
 import { UpstreamError } from './errors.js';
-import { outcomeOf, type UpstreamObserver } from './observer.js';
+import { createSseStreamer, defaultStreamIdleTimeoutMs, type HttpStreamOptions } from './http-stream.js';
+import { type CircuitState, outcomeOf, type UpstreamObserver } from './observer.js';
 import { createResilience, defaultTimeoutMs, type ResilienceOptions } from './resilience.js';
+import type { SseEvent } from './sse.js';
 
 /** Options of one REST upstream. */
 export interface HttpUpstreamOptions {
@@ -28,6 +31,11 @@ export interface HttpUpstreamOptions {
   observer?: UpstreamObserver | undefined;
   /** Retries, breaker, bulkhead, deduplication. @default the defaults of resilience.ts */
   resilience?: ResilienceOptions | undefined;
+  /**
+   * Silence after which an SSE stream fails, in ms (three heartbeats of the upstream). @default
+   * `defaultStreamIdleTimeoutMs` of http-stream.ts (15000)
+   */
+  streamIdleTimeoutMs?: number;
 }
 
 /** Per-call options of a REST call: the common ones and the route it reads. */
@@ -45,6 +53,16 @@ export interface HttpUpstream {
    * it as immutable.
    */
   getJson<T>(path: string, options?: HttpCallOptions): Promise<T>;
+  /**
+   * Opens the Server-Sent Events stream at `path` when iterated, on a pool of its own, and yields
+   * its events. It returns when the upstream ends the stream cleanly, and throws UpstreamError on a
+   * non-200 answer or another content type (400: BAD_USER_INPUT), a reset, silence beyond the idle
+   * limit (UPSTREAM_TIMEOUT), a malformed stream, or the abort of `signal` (which closes the
+   * connection, as does leaving the loop). Never retried, and the breaker is not consulted.
+   */
+  stream(path: string, options: HttpStreamOptions): AsyncIterable<SseEvent>;
+  /** The source's circuit breaker now, for callers that reconnect streams on their own. */
+  circuitState(): CircuitState;
   close(): Promise<void>;
 }
 
@@ -56,6 +74,7 @@ export function createHttpUpstream({
   connections = 32,
   observer,
   resilience,
+  streamIdleTimeoutMs = defaultStreamIdleTimeoutMs,
 }: HttpUpstreamOptions): HttpUpstream {
   const origin = new URL(url).origin;
   // undici's own timeouts stay as a backstop; the attempt's timer in `exchange` is the timeout.
@@ -68,6 +87,7 @@ export function createHttpUpstream({
     connect: { timeout: timeoutMs },
   });
   const policies = createResilience(name, resilience, observer);
+  const streams = createSseStreamer({ name, origin, timeoutMs, idleTimeoutMs: streamIdleTimeoutMs });
 
   /** A GET: a read, so it may be retried and shared with identical GETs in flight. */
   function getJson<T>(path: string, options: HttpCallOptions = {}): Promise<T> {
@@ -171,7 +191,11 @@ export function createHttpUpstream({
   return {
     name,
     getJson,
-    close: () => pool.close(),
+    stream: (path, options) => streams.stream(path, options),
+    circuitState: () => policies.circuitState,
+    close: async () => {
+      await Promise.all([pool.close(), streams.close()]);
+    },
   };
 }
 

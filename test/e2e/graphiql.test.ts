@@ -106,4 +106,32 @@ describe.skipIf(!haveChromium)('GraphiQL in headless Chromium', () => {
     await page.screenshot({ path: SCREENSHOT });
     expect(existsSync(SCREENSHOT)).toBe(true);
   }, 60_000);
+
+  it('runs a subscription and shows its live events', async () => {
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    const editor = page.locator('.graphiql-query-editor');
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    // insertText, not typing: the editor would close every brace typed.
+    await page.keyboard.insertText(
+      'subscription Live { priceUpdates(tokenIds: ["bitcoin"]) { tokenId usd updatedAt } }',
+    );
+    const streamed = page.waitForResponse(
+      (response) =>
+        response.url().startsWith(gateway.url) &&
+        (response.headers()['content-type'] ?? '').startsWith('text/event-stream'),
+    );
+    await page.locator('.graphiql-execute-button').click();
+    await streamed;
+    // The demo market ticks every second: two different updatedAt values prove the pane is live.
+    await expect.poll(() => responseText(page), { timeout: 10_000 }).toMatch(/"tokenId":\s*"bitcoin"/);
+    const first = /"updatedAt":\s*"([^"]+)"/.exec(await responseText(page))?.[1];
+    await expect
+      .poll(async () => /"updatedAt":\s*"([^"]+)"/.exec(await responseText(page))?.[1], { timeout: 10_000 })
+      .not.toBe(first);
+    await page.screenshot({ path: 'test-artifacts/graphiql-subscription.png' });
+    // Stop: the button toggles while a subscription runs.
+    await page.locator('.graphiql-execute-button').click();
+  }, 60_000);
 });

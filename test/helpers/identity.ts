@@ -62,7 +62,9 @@ export async function provisionSigningIdentity(
         'src/cli/keys.ts',
         'create',
         ...['--client', user, '--name', 'e2e', '--scopes', scopes.join(','), '--expires-days', '1'],
-        ...['--ed25519-public-key', spki],
+        ...['--ed25519-public-key', spki, '--json'],
+        // The CLI asks for the key environment in production; elsewhere it makes test keys, as the gateways take.
+        ...(gatewayEnv.NODE_ENV === 'production' ? ['--live'] : []),
       ],
       { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...gatewayEnv } },
     );

@@ -27,8 +27,14 @@ const SELECTIONS: Record<string, string> = {
   'Query.apiKeys': 'apiKeys(clientId: "user-1") { id scopes }',
   'Query.apiKeyAudit': 'apiKeyAudit(limit: 5) { type }',
 };
-/** Mutations are never cached: they are refused by signature and scope checks on every path. */
-const guardedQueries = [...scopeRequirements(schema).keys()].filter((c) => !c.startsWith('Mutation.'));
+/**
+ * Mutations are never cached: they are refused by signature and scope checks on every path. Nor are
+ * subscriptions (the cache wraps execution only): their scope shapes are tested in
+ * test/integration/subscriptions.test.ts.
+ */
+const guardedQueries = [...scopeRequirements(schema).keys()].filter(
+  (c) => !c.startsWith('Mutation.') && !c.startsWith('Subscription.'),
+);
 
 const redis = await useTestRedis();
 

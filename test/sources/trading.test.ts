@@ -10,6 +10,7 @@ import { createTradingClient } from '../../sources/trading/client.js';
 import { createTradingSource, type TradingContext, tradingService } from '../../sources/trading/index.js';
 import { createTradingLoaders } from '../../sources/trading/loaders.js';
 import type { PlaceOrderInput } from '../../sources/trading/messages.js';
+import { createOrderEventFeed } from '../../sources/trading/order-events.js';
 import { tradingResolvers } from '../../sources/trading/resolvers.js';
 import { startTradingSandbox, type TradingSandbox } from '../../sources/trading/sandbox/server.js';
 import type { Principal } from '../../src/auth/principal.js';
@@ -60,7 +61,10 @@ function context(userId: string | null = 'user-1'): TradingContext & { authorize
   const authorized: string[] = [];
   return {
     principal,
-    trading: createTradingLoaders(createTradingClient(upstream), scope()),
+    trading: {
+      ...createTradingLoaders(createTradingClient(upstream), scope()),
+      orderEvents: createOrderEventFeed(createTradingClient(upstream)),
+    },
     authorized,
     async authorizeAccount(accountId) {
       authorized.push(accountId);

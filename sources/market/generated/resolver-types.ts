@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { TokenParent as TokenParentModel, MarketContext } from '../resolvers.js';
-import type { TokenPrice as TokenPriceModel, Candle as CandleModel } from '../types.js';
+import type { TokenPrice as TokenPriceModel, Candle as CandleModel, PriceTick as PriceTickModel } from '../types.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
@@ -49,6 +49,16 @@ export type Price = {
   volume24h?: Maybe<Scalars['Decimal']['output']>;
 };
 
+/** A new price of one token. */
+export type PriceUpdate = {
+  __typename?: 'PriceUpdate';
+  /** Change over 24 hours, in percent. */
+  change24h?: Maybe<Scalars['Float']['output']>;
+  tokenId: Scalars['ID']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  usd: Scalars['Decimal']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** One token by its id (a lowercase slug such as `bitcoin`); null when unknown. */
@@ -73,6 +83,17 @@ export type QueryTokensArgs = {
 export type QueryTopTokensArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   offset?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Live prices of 1-100 tokens: one event per price change. A subscriber that reads slower than the ticks arrive gets the latest price of each token (older ticks are conflated, never queued without bound). Public, like the token queries. */
+  priceUpdates: PriceUpdate;
+};
+
+
+export type SubscriptionPriceUpdatesArgs = {
+  tokenIds: Array<Scalars['ID']['input']>;
 };
 
 export type Token = {
@@ -181,8 +202,10 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Price: ResolverTypeWrapper<TokenPriceModel>;
+  PriceUpdate: ResolverTypeWrapper<PriceTickModel>;
   Query: ResolverTypeWrapper<unknown>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<unknown>;
   Token: ResolverTypeWrapper<TokenParentModel>;
 };
 
@@ -196,8 +219,10 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Price: TokenPriceModel;
+  PriceUpdate: PriceTickModel;
   Query: unknown;
   String: Scalars['String']['output'];
+  Subscription: unknown;
   Token: TokenParentModel;
 };
 
@@ -269,10 +294,21 @@ export type PriceResolvers<ContextType = MarketContext, ParentType extends Resol
   volume24h?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
 };
 
+export type PriceUpdateResolvers<ContextType = MarketContext, ParentType extends ResolversParentTypes['PriceUpdate'] = ResolversParentTypes['PriceUpdate']> = {
+  change24h?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  tokenId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  usd?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = MarketContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   token?: Resolver<Maybe<ResolversTypes['Token']>, ParentType, ContextType, RequireFields<QueryTokenArgs, 'id'>>;
   tokens?: Resolver<Array<Maybe<ResolversTypes['Token']>>, ParentType, ContextType, RequireFields<QueryTokensArgs, 'ids'>>;
   topTokens?: Resolver<Array<ResolversTypes['Token']>, ParentType, ContextType, RequireFields<QueryTopTokensArgs, 'first' | 'offset'>>;
+};
+
+export type SubscriptionResolvers<ContextType = MarketContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  priceUpdates?: SubscriptionResolver<ResolversTypes['PriceUpdate'], "priceUpdates", ParentType, ContextType, RequireFields<SubscriptionPriceUpdatesArgs, 'tokenIds'>>;
 };
 
 export type TokenResolvers<ContextType = MarketContext, ParentType extends ResolversParentTypes['Token'] = ResolversParentTypes['Token']> = {
@@ -290,7 +326,9 @@ export type Resolvers<ContextType = MarketContext> = {
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
   Price?: PriceResolvers<ContextType>;
+  PriceUpdate?: PriceUpdateResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Token?: TokenResolvers<ContextType>;
 };
 

@@ -49,7 +49,8 @@ function decimal(value: number, digits: number): string {
   return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
 }
 
-const price = (value: number): string => decimal(value, value < 1 ? 8 : 2);
+/** A USD price as the market writes it: 2 fractional digits, 8 below one dollar. */
+export const price = (value: number): string => decimal(value, value < 1 ? 8 : 2);
 
 /**
  * The `limit` most recent candles of a token, oldest first. The newest candle ends at

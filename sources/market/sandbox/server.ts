@@ -1,4 +1,9 @@
-/** The market sandbox: openapi.yaml served from the deterministic universe, with fault knobs. */
+/**
+ * The market sandbox: openapi.yaml served from the deterministic universe, with fault knobs, and
+ * price ticks over SSE (prices.ts).
+ */
+
+import { createTickFeed, streamIds } from '../../sandbox-kit/feed.js';
 import {
   badRequest,
   type JsonReply,
@@ -9,8 +14,10 @@ import {
   startJsonSandbox,
 } from '../../sandbox-kit/http.js';
 import type { RunningSandbox, SandboxOptions } from '../../sandbox-kit/types.js';
-import { type CandleInterval, MAX_BATCH_IDS, MAX_CANDLES, MAX_PAGE_SIZE } from '../types.js';
+import { tokensById } from '../../sandbox-kit/universe.js';
+import { type CandleInterval, MAX_BATCH_IDS, MAX_CANDLES, MAX_PAGE_SIZE, MAX_STREAM_IDS } from '../types.js';
 import { byMarketCap, candlesFor, marketById } from './data.js';
+import { createPriceWalk } from './prices.js';
 
 const TOKEN_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const INTERVALS: ReadonlySet<string> = new Set<CandleInterval>(['5m', '1h', '1d']);
@@ -76,7 +83,40 @@ export const marketRoutes: readonly JsonRoute[] = [
   { route: 'GET /healthz', handle: () => ok({ ok: true }) },
 ];
 
+/** Route of the price stream, the key of `stats.byRoute` and `stats.streams.byRoute`. */
+export const PRICE_STREAM_ROUTE = 'GET /v1/stream/prices';
+
+export interface MarketSandboxOptions extends SandboxOptions {
+  /** Clock of the ticks' `updatedAt`. @default () => new Date() */
+  now?: () => Date;
+}
+
+export interface MarketSandbox extends RunningSandbox {
+  /** Makes the next tick of `tokenId` carry exactly `usd` (a decimal string). */
+  setNextPrice(tokenId: string, usd: string): void;
+}
+
 /** Starts the market sandbox (127.0.0.1 on a free port unless told otherwise). */
-export async function startMarketSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  return startJsonSandbox({ ...options, name: 'market', routes: marketRoutes });
+export async function startMarketSandbox({
+  now = () => new Date(),
+  ...options
+}: MarketSandboxOptions = {}): Promise<MarketSandbox> {
+  const walk = createPriceWalk(now);
+  const feed = createTickFeed('price', (id) => walk.next(id));
+  const sandbox = await startJsonSandbox({
+    ...options,
+    name: 'market',
+    routes: marketRoutes,
+    streams: [
+      {
+        route: PRICE_STREAM_ROUTE,
+        accept({ query }) {
+          const ids = streamIds(query, MAX_STREAM_IDS, TOKEN_ID, (id) => tokensById.has(id));
+          return 'status' in ids ? ids : feed.attach(ids);
+        },
+      },
+    ],
+  });
+  sandbox.control.streams.onTick(() => feed.tick());
+  return { ...sandbox, setNextPrice: (tokenId, usd) => walk.setNext(tokenId, usd) };
 }

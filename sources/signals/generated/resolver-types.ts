@@ -1,8 +1,9 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Signal as SignalModel } from '../types.js';
+import type { Signal as SignalModel, SignalTick as SignalTickModel } from '../types.js';
 import type { SignalsContext } from '../resolvers.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -37,6 +38,27 @@ export type SignalRating =
   | 'BEARISH'
   | 'BULLISH'
   | 'NEUTRAL';
+
+/** A new trading signal of one token. */
+export type SignalUpdate = {
+  __typename?: 'SignalUpdate';
+  rating: SignalRating;
+  /** Model confidence, 0-100. */
+  score: Scalars['Int']['output'];
+  tokenId: Scalars['ID']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Live signals of 1-100 tokens: one event per signal change; a slow subscriber gets the latest signal of each token (older changes are conflated). Public. */
+  signalUpdates: SignalUpdate;
+};
+
+
+export type SubscriptionSignalUpdatesArgs = {
+  tokenIds: Array<Scalars['ID']['input']>;
+};
 
 export type Token = {
   __typename?: 'Token';
@@ -127,7 +149,9 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Signal: ResolverTypeWrapper<SignalModel>;
   SignalRating: SignalRating;
+  SignalUpdate: ResolverTypeWrapper<SignalTickModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<unknown>;
   Token: ResolverTypeWrapper<{ readonly id: string }>;
 };
 
@@ -139,7 +163,9 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Signal: SignalModel;
+  SignalUpdate: SignalTickModel;
   String: Scalars['String']['output'];
+  Subscription: unknown;
   Token: { readonly id: string };
 };
 
@@ -201,6 +227,17 @@ export type SignalResolvers<ContextType = SignalsContext, ParentType extends Res
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export type SignalUpdateResolvers<ContextType = SignalsContext, ParentType extends ResolversParentTypes['SignalUpdate'] = ResolversParentTypes['SignalUpdate']> = {
+  rating?: Resolver<ResolversTypes['SignalRating'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tokenId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = SignalsContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  signalUpdates?: SubscriptionResolver<ResolversTypes['SignalUpdate'], "signalUpdates", ParentType, ContextType, RequireFields<SubscriptionSignalUpdatesArgs, 'tokenIds'>>;
+};
+
 export type TokenResolvers<ContextType = SignalsContext, ParentType extends ResolversParentTypes['Token'] = ResolversParentTypes['Token']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   signal?: Resolver<Maybe<ResolversTypes['Signal']>, ParentType, ContextType>;
@@ -210,6 +247,8 @@ export type Resolvers<ContextType = SignalsContext> = {
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
   Signal?: SignalResolvers<ContextType>;
+  SignalUpdate?: SignalUpdateResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Token?: TokenResolvers<ContextType>;
 };
 

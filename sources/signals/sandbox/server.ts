@@ -1,4 +1,6 @@
-/** The signals sandbox: openapi.yaml served from `signalFor`, with fault knobs. */
+/** The signals sandbox: openapi.yaml served from `signalFor`, with fault knobs, and signal changes over SSE. */
+
+import { createTickFeed, streamIds } from '../../sandbox-kit/feed.js';
 import {
   badRequest,
   type JsonReply,
@@ -9,7 +11,9 @@ import {
   startJsonSandbox,
 } from '../../sandbox-kit/http.js';
 import type { RunningSandbox, SandboxOptions } from '../../sandbox-kit/types.js';
-import { MAX_BATCH_IDS } from '../types.js';
+import { tokensById } from '../../sandbox-kit/universe.js';
+import { MAX_BATCH_IDS, MAX_STREAM_IDS } from '../types.js';
+import { createSignalChanges } from './changes.js';
 import { signalFor } from './data.js';
 
 const TOKEN_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -38,7 +42,34 @@ export const signalsRoutes: readonly JsonRoute[] = [
   { route: 'GET /healthz', handle: () => ok({ ok: true }) },
 ];
 
+/** Route of the signal stream, the key of `stats.byRoute` and `stats.streams.byRoute`. */
+export const SIGNAL_STREAM_ROUTE = 'GET /v1/stream/signals';
+
+export interface SignalsSandboxOptions extends SandboxOptions {
+  /** Clock of the ticks' `updatedAt`. @default () => new Date() */
+  now?: () => Date;
+}
+
 /** Starts the signals sandbox (127.0.0.1 on a free port unless told otherwise). */
-export async function startSignalsSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  return startJsonSandbox({ ...options, name: 'signals', routes: signalsRoutes });
+export async function startSignalsSandbox({
+  now = () => new Date(),
+  ...options
+}: SignalsSandboxOptions = {}): Promise<RunningSandbox> {
+  const feed = createTickFeed('signal', createSignalChanges(now));
+  const sandbox = await startJsonSandbox({
+    ...options,
+    name: 'signals',
+    routes: signalsRoutes,
+    streams: [
+      {
+        route: SIGNAL_STREAM_ROUTE,
+        accept({ query }) {
+          const ids = streamIds(query, MAX_STREAM_IDS, TOKEN_ID, (id) => tokensById.has(id));
+          return 'status' in ids ? ids : feed.attach(ids);
+        },
+      },
+    ],
+  });
+  sandbox.control.streams.onTick(() => feed.tick());
+  return sandbox;
 }

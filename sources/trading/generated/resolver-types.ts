@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Order as OrderModel } from '../messages.js';
+import type { OrderUpdate as OrderUpdateModel } from '../order-events.js';
 import type { TradingContext } from '../resolvers.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -69,6 +70,15 @@ export type OrderType =
   | 'LIMIT'
   | 'MARKET';
 
+/** One order event of an account. */
+export type OrderUpdate = {
+  __typename?: 'OrderUpdate';
+  /** Position of the event in the account's stream: pass it as `after` to resume after it. */
+  cursor: Scalars['String']['output'];
+  /** The order as the event left it. */
+  order: Order;
+};
+
 export type PlaceOrderInput = {
   accountId: Scalars['ID']['input'];
   /** Caller-chosen idempotency key, 1-64 letters, digits, '-' or '_'. */
@@ -92,6 +102,18 @@ export type QueryOrdersArgs = {
   accountId: Scalars['ID']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<OrderStatus>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Events of one of the caller's accounts, in order: an order placed, filled or cancelled. With `after` (the `cursor` of the last event received) every event since is delivered first, across reconnects, restarts and instances, then the live ones. Never dropped: a subscriber too far behind ends with SLOW_CONSUMER and resumes with `after`. */
+  orderUpdates: OrderUpdate;
+};
+
+
+export type SubscriptionOrderUpdatesArgs = {
+  accountId: Scalars['ID']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Token = {
@@ -184,9 +206,11 @@ export type ResolversTypes = {
   OrderSide: OrderSide;
   OrderStatus: OrderStatus;
   OrderType: OrderType;
+  OrderUpdate: ResolverTypeWrapper<OrderUpdateModel>;
   PlaceOrderInput: PlaceOrderInput;
   Query: ResolverTypeWrapper<unknown>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<unknown>;
   Token: ResolverTypeWrapper<{ readonly id: string }>;
 };
 
@@ -199,9 +223,11 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Mutation: unknown;
   Order: OrderModel;
+  OrderUpdate: OrderUpdateModel;
   PlaceOrderInput: PlaceOrderInput;
   Query: unknown;
   String: Scalars['String']['output'];
+  Subscription: unknown;
   Token: { readonly id: string };
 };
 
@@ -274,8 +300,17 @@ export type OrderResolvers<ContextType = TradingContext, ParentType extends Reso
   type?: Resolver<ResolversTypes['OrderType'], ParentType, ContextType>;
 };
 
+export type OrderUpdateResolvers<ContextType = TradingContext, ParentType extends ResolversParentTypes['OrderUpdate'] = ResolversParentTypes['OrderUpdate']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = TradingContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   orders?: Resolver<Maybe<Array<ResolversTypes['Order']>>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'accountId' | 'first'>>;
+};
+
+export type SubscriptionResolvers<ContextType = TradingContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  orderUpdates?: SubscriptionResolver<ResolversTypes['OrderUpdate'], "orderUpdates", ParentType, ContextType, RequireFields<SubscriptionOrderUpdatesArgs, 'accountId'>>;
 };
 
 export type TokenResolvers<ContextType = TradingContext, ParentType extends ResolversParentTypes['Token'] = ResolversParentTypes['Token']> = {
@@ -287,7 +322,9 @@ export type Resolvers<ContextType = TradingContext> = {
   Decimal?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  OrderUpdate?: OrderUpdateResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Token?: TokenResolvers<ContextType>;
 };
 

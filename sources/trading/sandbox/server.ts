@@ -2,9 +2,16 @@
  * A fake trading service over real gRPC, with fault knobs. Each instance starts from the universe's
  * seed orders; new orders get ids ord-1001, ord-1002, …; MARKET orders fill at once, LIMIT orders
  * stay OPEN. PlaceOrder is idempotent on (account_id, client_order_id), as the contract says.
+ * Every order created or cancelled appends an event to the order log (events.ts) that
+ * StreamOrderEvents replays and streams.
  */
 import { status } from '@grpc/grpc-js';
-import { grpcStatusError, requireIds, startGrpcSandbox } from '../../sandbox-kit/grpc.js';
+import {
+  type GrpcServerStream,
+  grpcStatusError,
+  requireIds,
+  startGrpcSandbox,
+} from '../../sandbox-kit/grpc.js';
 import type { RunningSandbox, SandboxOptions } from '../../sandbox-kit/types.js';
 import { accountsById, seedOrders, tokensById } from '../../sandbox-kit/universe.js';
 import { tradingService } from '../client.js';
@@ -12,11 +19,14 @@ import {
   type BatchGetOrdersRequest,
   type CancelOrderRequest,
   type ListOrdersRequest,
+  type OrderEventMessage,
   type OrderMessage,
   type OrdersResponse,
   type PlaceOrderRequest,
+  type StreamOrderEventsRequest,
   toOrderMessage,
 } from '../messages.js';
+import { createOrderLog } from './events.js';
 
 export interface TradingSandboxOptions extends SandboxOptions {
   /** Clock of `created_at` for new orders. @default () => new Date() */
@@ -26,6 +36,8 @@ export interface TradingSandboxOptions extends SandboxOptions {
 export interface TradingSandbox extends RunningSandbox {
   /** Every order the sandbox holds (seeds included), in creation order, as copies. */
   orders(): readonly OrderMessage[];
+  /** Every order event so far (seeds have none), oldest first, as copies. */
+  events(): readonly OrderEventMessage[];
 }
 
 const DECIMAL = /^(?:0|[1-9]\d{0,37})(?:\.\d{1,18})?$/;
@@ -92,6 +104,7 @@ export async function startTradingSandbox({
   };
   for (const seed of seedOrders) store(toOrderMessage(seed));
   let nextId = 1001;
+  const log = createOrderLog();
 
   const sandbox = await startGrpcSandbox(
     {
@@ -115,6 +128,7 @@ export async function startTradingSandbox({
             createdAt: now().toISOString(),
           };
           store(order);
+          log.append(order);
           return { ...order };
         },
         CancelOrder({ orderId }: CancelOrderRequest): OrderMessage {
@@ -128,6 +142,7 @@ export async function startTradingSandbox({
             );
           }
           order.status = 'ORDER_STATUS_CANCELLED';
+          log.append(order);
           return { ...order };
         },
         BatchGetOrders({ orderIds }: BatchGetOrdersRequest): OrdersResponse {
@@ -153,9 +168,19 @@ export async function startTradingSandbox({
           };
         },
         Ping: () => ({}),
+        StreamOrderEvents(request: StreamOrderEventsRequest, stream: GrpcServerStream<OrderEventMessage>) {
+          if (!accountsById.has(request.accountId)) throw invalid('unknown account_id');
+          if (!/^\d{1,20}$/.test(request.afterSequence)) throw invalid('after_sequence must be a uint64');
+          log.follow(request, stream);
+        },
       },
     },
     options,
   );
-  return { ...sandbox, orders: () => [...orders.values()].map((o) => ({ ...o })) };
+  sandbox.control.streams.onHeartbeat(() => log.heartbeat());
+  return {
+    ...sandbox,
+    orders: () => [...orders.values()].map((o) => ({ ...o })),
+    events: () => log.events(),
+  };
 }
