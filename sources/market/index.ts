@@ -34,6 +34,7 @@ export function createMarketSource(
     name: 'market.prices',
     source: 'market',
     open: (tokenId, signal) => client.streamPrices([tokenId], signal),
+    blocked: () => upstream.circuitState() === 'open',
     idOf: (tick) => tick.tokenId,
     observer: streams,
   });

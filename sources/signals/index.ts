@@ -35,6 +35,7 @@ export function createSignalsSource(
     name: 'signals.changes',
     source: 'signals',
     open: (tokenId, signal) => client.streamSignals([tokenId], signal),
+    blocked: () => upstream.circuitState() === 'open',
     idOf: (tick) => tick.tokenId,
     observer: streams,
   });

@@ -31,7 +31,10 @@ export function createTradingSource(
   { streams }: SourceSetup = {},
 ): Source<'trading', TradingContext['trading']> {
   const client = createTradingClient(upstream);
-  const orderEvents = createOrderEventFeed(client, { observer: streams });
+  const orderEvents = createOrderEventFeed(client, {
+    observer: streams,
+    blocked: () => upstream.circuitState() === 'open',
+  });
   return {
     ...tradingDefinition,
     createLoaders: (scope) => ({ ...createTradingLoaders(client, scope), orderEvents }),

@@ -30,6 +30,8 @@ export interface OrderUpdate {
 
 export interface OrderEventFeedOptions {
   observer?: StreamObserver | undefined;
+  /** Whether the trading breaker is open: no stream is attempted meanwhile. */
+  blocked?: () => boolean;
   /** Events a subscriber may fall behind before it ends with SLOW_CONSUMER. @default 1000 */
   capacity?: number;
   /** Recent events kept per account for resuming subscribers. @default 1024 */
@@ -66,13 +68,14 @@ const unavailable = () =>
 /** Creates the order-event feed of one source instance. */
 export function createOrderEventFeed(
   client: TradingClient,
-  { observer, capacity = 1000, retain = 1024 }: OrderEventFeedOptions = {},
+  { observer, blocked, capacity = 1000, retain = 1024 }: OrderEventFeedOptions = {},
 ): OrderEventFeed {
   const topics = new Map<string, AccountTopic>();
   const hub = createTopicHub<OrderEvent>({
     name: 'trading.orders',
     open: (accountId, last, signal) =>
       client.streamOrderEvents(accountId, last ? { afterSequence: last.sequence } : 'head', signal),
+    blocked,
     isPermanent: (err) => isUpstreamError(err) && isClientFault(err.code),
     unavailable,
     refused: unavailable,

@@ -30,6 +30,11 @@ export type GatewayContext = RequestScope &
      * sources, offered by the source that owns accounts (its `authorizeAccount` capability).
      */
     authorizeAccount(accountId: string): Promise<void>;
+    /**
+     * Empties the caches of the request's loaders (batching stays). A subscription keeps one context
+     * for its whole life: each event clears them first, so it reads fresh data, not the first event's.
+     */
+    clearLoaderCaches(): void;
   };
 
 export interface ContextFactoryOptions {
@@ -68,6 +73,13 @@ export function createContextFactory({ sources, logger, keys, authenticationOf }
       principal,
       clientIp,
       keys,
+      clearLoaderCaches() {
+        for (const sourceLoaders of Object.values(loaders)) {
+          for (const loader of Object.values(sourceLoaders as Record<string, unknown>)) {
+            (loader as { clearAll?: () => unknown } | null)?.clearAll?.();
+          }
+        }
+      },
       authorizeAccount: accounts
         ? (accountId: string) =>
             accounts.capabilities!.authorizeAccount!(loaders[accounts.name], principal, accountId)

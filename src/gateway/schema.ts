@@ -15,6 +15,7 @@ import { stitchSchemas } from '@graphql-tools/stitch';
 import { type IResolvers, printSchemaWithDirectives } from '@graphql-tools/utils';
 import {
   buildSchema,
+  defaultFieldResolver,
   type GraphQLFieldResolver,
   GraphQLObjectType,
   GraphQLScalarType,
@@ -35,8 +36,23 @@ export function buildGatewaySchema(sources: readonly SourceDefinition[]): GraphQ
   attachScalar(schema, DateTimeScalar);
   const owners = new Map<string, string>();
   for (const source of sources) attachResolvers(schema, source.name, source.resolvers, owners);
+  freshLoadersPerEvent(schema);
   applyScopePolicy(schema);
   return schema;
+}
+
+/**
+ * A subscription runs every event with the context it started with: its loaders would serve the
+ * first event's answers (a token's price) to every later one. Each event clears their caches first.
+ */
+function freshLoadersPerEvent(schema: GraphQLSchema): void {
+  for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = (event, args, context: { clearLoaderCaches?: () => void }, info) => {
+      context.clearLoaderCaches?.();
+      return resolve(event, args, context, info);
+    };
+  }
 }
 
 function attachScalar(schema: GraphQLSchema, implementation: GraphQLScalarType): void {

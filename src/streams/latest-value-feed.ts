@@ -17,6 +17,8 @@ export interface LatestValueFeedOptions<T> {
   source: string;
   /** Opens the upstream stream of one id. */
   open(id: string, signal: AbortSignal): AsyncIterable<T>;
+  /** Whether the source's breaker is open: no stream is attempted meanwhile. */
+  blocked?: () => boolean;
   /** The id a value belongs to (the conflation key). */
   idOf(value: T): string;
   observer?: StreamObserver | undefined;
@@ -34,12 +36,14 @@ export function createLatestValueFeed<T>({
   name,
   source,
   open,
+  blocked,
   idOf,
   observer,
 }: LatestValueFeedOptions<T>): LatestValueFeed<T> {
   const hub = createTopicHub<T>({
     name,
     open: (id, _last, signal) => open(id, signal),
+    blocked,
     // The upstream refused the request itself (an id it does not know): reconnecting cannot help.
     isPermanent: (err) => isUpstreamError(err) && isClientFault(err.code),
     refused: () =>

@@ -35,6 +35,11 @@ export interface TopicHubOptions<T> {
    * (undefined on the first open): a resumable upstream continues after it.
    */
   open(topic: string, last: T | undefined, signal: AbortSignal): AsyncIterable<T>;
+  /**
+   * Whether the source's circuit breaker is open (its unary calls are failing): no stream is opened
+   * then, the attempt counts as a failed one and waits its backoff. @default () => false
+   */
+  blocked?: () => boolean;
   /** Whether an error is the request's fault, so reconnecting cannot help. @default () => false */
   isPermanent?: (error: unknown) => boolean;
   /** The error subscribers end with when the feed stays down (a catalogue error). */
@@ -78,6 +83,7 @@ interface Feed<T> {
 export function createTopicHub<T>({
   name,
   open,
+  blocked = () => false,
   isPermanent = () => false,
   unavailable,
   refused = (cause) => cause as Error,
@@ -107,6 +113,7 @@ export function createTopicHub<T>({
       while (!signal.aborted) {
         let cause: unknown = new Error('upstream feed ended');
         try {
+          if (blocked()) throw new Error('the source circuit breaker is open');
           for await (const value of open(topic, feed.last, signal)) {
             attempt = 0;
             failingSince = null;

@@ -216,6 +216,23 @@ describe('subscriptions on one instance', () => {
     for (const sub of [live, resumed, replay]) sub.close();
   });
 
+  it('reads fresh data for every event: the loaders of a long-lived subscription do not cache across events', async () => {
+    const query =
+      'subscription($account: ID!) { orderUpdates(accountId: $account) { cursor order { id token { symbol } } } }';
+    const sub = await subscribeSse(gateway.url, query, { account: 'acc-1' }, gateway.as('user-1'));
+    await waitFor(() => (gateway.trading.control.stats.streams.open ?? 0) >= 1);
+    const marketCalls = () => gateway.sandboxes.market.control.stats.byRoute['GET /v1/tokens'] ?? 0;
+    const before = marketCalls();
+    await gateway.signed(PLACE, limitOrder('fresh-1'));
+    await sub.next();
+    await gateway.signed(PLACE, limitOrder('fresh-2'));
+    const second = dataOf<{ order: { token: { symbol: string } } }>(await sub.next(), 'orderUpdates');
+    expect(second.order.token.symbol).toBe('BTC');
+    // The same token twice: one market call per event, not one for the subscription's life.
+    expect(marketCalls() - before).toBe(2);
+    sub.close();
+  });
+
   it('answers foreign and unknown accounts alike, and needs portfolio:read and a principal', async () => {
     const foreign = await subscribeSse(gateway.url, ORDERS, { account: 'acc-4' }, gateway.as('user-1'));
     const unknown = await subscribeSse(gateway.url, ORDERS, { account: 'acc-999' }, gateway.as('user-1'));

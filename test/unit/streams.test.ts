@@ -148,4 +148,26 @@ describe('topic hub', () => {
     await expect(waiting.next()).rejects.toThrow('down');
     expect(hub.feeds).toBe(0);
   });
+
+  it('opens nothing while the source breaker is open, and opens once it closes', async () => {
+    const upstream = fakeUpstream();
+    let open = true;
+    const hub = createTopicHub<Tick>({
+      name: 't',
+      open: upstream.open,
+      blocked: () => open,
+      unavailable: () => new Error('down'),
+      initialBackoffMs: 1,
+      maxBackoffMs: 2,
+    });
+    const sub = hub.subscribe(['bitcoin']);
+    await tick();
+    await tick();
+    expect(upstream.opens).toHaveLength(0);
+    open = false;
+    await tick();
+    await tick();
+    expect(upstream.opens).toHaveLength(1);
+    await sub.return?.();
+  });
 });
