@@ -11,6 +11,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/copy-assets.mjs scripts/copy-assets.mjs
 COPY schema schema
 COPY sources sources
+# src/client re-exports the SDK package's source (packages/client, an npm workspace).
+COPY packages/client/src packages/client/src
 COPY src src
 RUN npm run build
 

@@ -173,6 +173,42 @@ function exactOrigin(entry: string): string | undefined {
   }
 }
 
+/**
+ * RATE_LIMIT_PLANS: `plan=multiplier` pairs. Every multiplier is a positive number (0 would make
+ * every limit of the plan 0: each request refused as if its budget were spent), and `free` is
+ * required: it is the plan of every key and token that names none.
+ */
+function rateLimitPlans(value: string, ctx: z.core.$RefinementCtx<string>): Record<string, number> {
+  const plans: Record<string, number> = {};
+  const problems: string[] = [];
+  for (const pair of value.split(',').map((entry) => entry.trim())) {
+    const match = /^([a-z][a-z0-9-]*)=(.*)$/.exec(pair);
+    const shown = JSON.stringify(pair.slice(0, 60));
+    if (!match) {
+      problems.push(`${shown} is not plan=multiplier (plan names are lowercase, such as free=1,pro=10)`);
+      continue;
+    }
+    const [, plan, raw] = match as unknown as [string, string, string];
+    const multiplier = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+    if (Number.isNaN(multiplier)) {
+      problems.push(`${pair}: a multiplier must be a positive number such as 1, 10 or 0.5`);
+    } else if (multiplier === 0) {
+      problems.push(
+        `${pair}: a multiplier must be greater than 0 (0 would refuse every request of the plan)`,
+      );
+    } else if (plan in plans) {
+      problems.push(`${plan} is set twice`);
+    } else {
+      plans[plan] = multiplier;
+    }
+  }
+  if (problems.length === 0 && !('free' in plans)) {
+    problems.push('must include free (the plan of keys and tokens that name none), such as free=1,pro=10');
+  }
+  for (const message of problems) ctx.addIssue({ code: 'custom', message });
+  return problems.length > 0 ? z.NEVER : plans;
+}
+
 /** Options of loadConfig for tools that share the gateway's environment. */
 export interface LoadConfigOptions {
   /**
@@ -236,15 +272,7 @@ const envSchema = z.object({
     .regex(/^(true|false|\d{1,2})$/, { error: 'must be false, true (one proxy) or the number of proxies' })
     .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
     .optional(),
-  RATE_LIMIT_PLANS: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]*=\d+(\.\d+)?(,[a-z][a-z0-9-]*=\d+(\.\d+)?)*$/, {
-      error: 'must be plan=multiplier pairs such as free=1,pro=10,enterprise=100',
-    })
-    .transform((v) =>
-      Object.fromEntries(v.split(',').map((pair) => [pair.split('=')[0]!, Number(pair.split('=')[1])])),
-    )
-    .optional(),
+  RATE_LIMIT_PLANS: z.string().transform(rateLimitPlans).optional(),
   PERSISTED_OPERATIONS: z
     .enum(['automatic', 'required'], {
       error: 'must be automatic (APQ, ad-hoc operations allowed) or required (only schema/operations)',
@@ -380,9 +408,15 @@ export function loadConfig(
   }
   if (e.JWT_JWKS_URL && e.JWT_JWKS_FILE) problems.push('JWT_JWKS_URL, JWT_JWKS_FILE: set one, not both');
   const jwks = e.JWT_JWKS_URL ? { url: e.JWT_JWKS_URL } : e.JWT_JWKS_FILE ? { file: e.JWT_JWKS_FILE } : null;
-  if (jwks && (!e.JWT_ISSUER || !e.JWT_AUDIENCE)) {
+  const jwtMissing = [
+    ...(jwks ? [] : ['JWT_JWKS_URL or JWT_JWKS_FILE']),
+    ...(e.JWT_ISSUER ? [] : ['JWT_ISSUER']),
+    ...(e.JWT_AUDIENCE ? [] : ['JWT_AUDIENCE']),
+  ];
+  // Any JWT variable set means bearer tokens are wanted: half a configuration is a mistake, not "off".
+  if (jwtMissing.length > 0 && jwtMissing.length < 3) {
     problems.push(
-      `${e.JWT_ISSUER ? '' : 'JWT_ISSUER '}${e.JWT_AUDIENCE ? '' : 'JWT_AUDIENCE '}: required with a JWKS, so tokens of other issuers or APIs are refused`.trim(),
+      `${jwtMissing.join(', ')}: missing — JWT bearer verification needs a key set (JWT_JWKS_URL or JWT_JWKS_FILE), JWT_ISSUER and JWT_AUDIENCE (tokens of other issuers or APIs are refused); set all three to accept bearer tokens, or none to refuse them`,
     );
   }
   if (!e.KEYS_ENCRYPTION_KEY && (production || e.REDIS_URL)) {
@@ -430,7 +464,10 @@ export function loadConfig(
           },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     graphiql: e.GRAPHIQL ?? !production,
-    jwt: jwks ? { jwks, issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE! } : null,
+    jwt:
+      jwks && e.JWT_ISSUER && e.JWT_AUDIENCE
+        ? { jwks, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE }
+        : null,
     keysEncryptionKey: e.KEYS_ENCRYPTION_KEY
       ? { value: e.KEYS_ENCRYPTION_KEY, ephemeral: false }
       : { value: randomBytes(32).toString('base64'), ephemeral: true },

@@ -29,6 +29,7 @@ import { createGateway } from './server.js';
 import { createStores } from './stores/index.js';
 import { createDatabasePool, migrateDatabase } from './stores/postgres-pool.js';
 import { guardRedis } from './stores/redis-breaker.js';
+import { createRedisHealthLog } from './stores/redis-health.js';
 import { createSubscriptionRegistry } from './streams/subscription-registry.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
@@ -162,7 +163,7 @@ export async function startSwitchyard(
     maxPayloadBytes: defaultMaxBodyBytes,
     logger,
   });
-  await listen(server, config.port, config.host);
+  await listen(server, config.port, config.host, 'PORT');
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(config.host)}:${port}/graphql`;
   let metricsServer: Server | undefined;
@@ -175,7 +176,7 @@ export async function startSwitchyard(
       logger,
     );
     try {
-      await listen(metricsServer, config.metricsPort, config.host);
+      await listen(metricsServer, config.metricsPort, config.host, 'METRICS_PORT');
     } catch (err) {
       server.close();
       throw err;
@@ -231,20 +232,39 @@ export async function startSwitchyard(
  * moment for the first connection but does not require it: what depends on Redis decides how to
  * fail (DESIGN.md "Failure policy"), and /readyz reports it.
  */
+/** How long a Redis command may take before it fails (and opens the breaker), in ms. */
+const COMMAND_TIMEOUT_MS = 500;
+
 async function connectRedis(url: string, logger: Logger, metrics: GatewayMetrics): Promise<Redis> {
-  const redis = new Redis(url, { enableOfflineQueue: false, commandTimeout: 500, maxRetriesPerRequest: 1 });
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+  });
+  // One line when Redis goes down, one when it is back, a reminder a minute between: never one per
+  // reconnect attempt or breaker probe (stores/redis-health.ts). Metrics count every failure.
+  const health = createRedisHealthLog({ logger });
   redis.on('error', (err: Error) => {
     metrics.redisErrors.inc({ kind: 'connection' });
-    logger.warn({ err: { message: err.message } }, 'redis error');
+    health.down(err.message);
   });
   // A hung Redis costs a request at most one commandTimeout, then fails fast (stores/redis-breaker.ts).
   const breaker = guardRedis(redis, {
     onStateChange: (state) => {
-      if (state === 'open') metrics.redisErrors.inc({ kind: 'circuit_open' });
-      if (state !== 'half_open') logger.warn({ state }, `redis breaker ${state}`);
+      if (state === 'open') {
+        metrics.redisErrors.inc({ kind: 'circuit_open' });
+        health.down(`no answer within ${COMMAND_TIMEOUT_MS} ms: commands fail fast (circuit open)`);
+      }
+      if (state === 'closed' && redis.status === 'ready') health.up();
     },
   });
-  redis.once('end', () => breaker.dispose());
+  redis.on('ready', () => {
+    if (breaker.state === 'closed') health.up();
+  });
+  redis.once('end', () => {
+    breaker.dispose();
+    health.close();
+  });
   const ready = await Promise.race([
     once(redis, 'ready').then(
       () => true,
@@ -252,7 +272,7 @@ async function connectRedis(url: string, logger: Logger, metrics: GatewayMetrics
     ),
     new Promise<false>((resolve) => setTimeout(resolve, 2000, false).unref()),
   ]);
-  if (!ready) logger.warn('redis is not reachable yet; continuing and reporting it on /readyz');
+  if (!ready) health.down('no connection within 2 s of start-up; the gateway serves without it meanwhile');
   return redis;
 }
 
@@ -333,11 +353,43 @@ function metricsLine(config: Config, metricsUrl: string | undefined): string {
     : `metrics at ${metricsUrl}, open to anyone who can reach that port`;
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+/** A listener that could not bind: its message names the variable to change (main prints it alone). */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  readonly code = 'LISTEN_FAILED';
+}
+
+/** Why a bind failed, for an operator: what happened and which variable to change. */
+function listenProblem(err: NodeJS.ErrnoException, variable: string): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `the address is already in use (EADDRINUSE); stop what listens there or set ${variable} to another port`;
+    case 'EACCES':
+      return `permission denied (EACCES); ports below 1024 need privileges: set ${variable} to 1024 or above`;
+    case 'EADDRNOTAVAIL':
+      return 'HOST is not an address of this machine (EADDRNOTAVAIL); set HOST to one of its addresses, or 0.0.0.0 for all';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `HOST does not resolve (${err.code}); set HOST to an address or a resolvable name`;
+    default:
+      return `${err.message}${err.code ? ` (${err.code})` : ''}`;
+  }
+}
+
+function listen(server: Server, port: number, host: string, variable: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) =>
+      reject(
+        new ListenError(
+          `cannot listen on ${variable}=${port} (HOST=${host}): ${listenProblem(err, variable)}`,
+          {
+            cause: err,
+          },
+        ),
+      );
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
@@ -375,7 +427,16 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: config.prettyLogs });
   // Logged, never answered to a client (no request owns them); the process keeps serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  const running = await startSwitchyard(config, logger);
+  let running: RunningSwitchyard;
+  try {
+    running = await startSwitchyard(config, logger);
+  } catch (err) {
+    // A port that is taken is the operator's to fix: one line, no stack trace.
+    if ((err as { code?: unknown }).code !== 'LISTEN_FAILED') throw err;
+    logger.flush();
+    process.stderr.write(`switchyard: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   // Signals are handled before anything is printed: a supervisor that reads the start-up lines and
   // stops the process at once must find the graceful shutdown in place.
   let demoKeyFile: ReturnType<typeof writeDemoSigningKey> | undefined;

@@ -37,6 +37,7 @@ import { type ReadinessCheck, useReadiness } from './plugins/use-readiness.js';
 import { useRequestId } from './plugins/use-request-id.js';
 import { useRequestTelemetry } from './plugins/use-request-telemetry.js';
 import { useGatewayResponseCache } from './plugins/use-response-cache.js';
+import { useRestFace } from './plugins/use-rest-face.js';
 import { useSchemaDisclosure } from './plugins/use-schema-disclosure.js';
 import { useSignedMutations } from './plugins/use-signed-mutations.js';
 import { useSubscriptions } from './plugins/use-subscriptions.js';
@@ -232,6 +233,8 @@ export function createGateway({
           metrics.signatureFailures.inc({ code, client: clientId ? clientLabel(clientId) : 'unknown' }),
         trustedProxyHops: config.trustedProxyHops,
       }),
+      // After useSignedMutations: it wraps that plugin's body parser (the signature covers the REST body).
+      useRestFace({ persistedOperations: config.persistedOperations }),
       useRateLimits({
         analyzer,
         store: rateLimitStore,

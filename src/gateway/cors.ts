@@ -41,8 +41,12 @@ export const CORS_ALLOWED_HEADERS: readonly string[] = [
   'tracestate',
 ];
 
-/** Response headers a page may read beyond the safelisted ones: rate limits, request id, key sunset. */
+/**
+ * Response headers a page may read beyond the safelisted ones: rate limits, request id, key sunset,
+ * and Date (the SDK corrects its clock from it: a signature's `created` must be within the window).
+ */
 export const CORS_EXPOSED_HEADERS: readonly string[] = [
+  'Date',
   'RateLimit',
   'RateLimit-Policy',
   'Retry-After',

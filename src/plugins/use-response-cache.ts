@@ -8,7 +8,9 @@
  *   an identified principal is keyed by that principal, so it is never served to another one.
  * - A successful mutation marked `@invalidatesCache(scope: USER)` (placeOrder, cancelOrder; however
  *   the document spells it) drops every cached answer of the user that called it.
- * - Cache-Control: `public, max-age=N` for shared answers, `private, no-store` otherwise.
+ * - Cache-Control: `public, max-age=N` for shared answers that are stored, `private, no-store`
+ *   otherwise. The header is decided when an answer is stored and kept with the entry, so a hit
+ *   (on any instance) answers the same Cache-Control as the miss that stored it, plus `Age`.
  * The store fails soft (a Redis outage is a miss), so the cache is bypassed, never fatal.
  *
  * Why a hit can never serve what a miss would refuse: an answer is a function of the document, the
@@ -21,7 +23,8 @@
  * rate limits, cost) runs before the lookup, so a hit skips none of them.
  */
 import { createHash } from 'node:crypto';
-import { defaultBuildResponseCacheKey, useResponseCache } from '@envelop/response-cache';
+import { type Cache, defaultBuildResponseCacheKey, useResponseCache } from '@envelop/response-cache';
+import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Principal, PrincipalContext } from '../auth/principal.js';
 import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
@@ -36,6 +39,36 @@ export interface ResponseCachePluginOptions {
   defaultTtlMs?: number;
   /** Told about every cacheable query: hit or miss (metrics). */
   onLookup?: (hit: boolean) => void;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** What a stored answer keeps beside its result: its Cache-Control and when it was stored. */
+interface StoredPolicy {
+  cacheControl: string;
+  storedAt: number;
+}
+
+/** Where the policy rides in a stored result (stripped before the result is served). */
+const POLICY = 'switchyardCachePolicy';
+
+function withPolicy(result: ExecutionResult, policy: StoredPolicy): ExecutionResult {
+  return { ...result, extensions: { ...result.extensions, [POLICY]: policy } };
+}
+
+function withoutPolicy(stored: ExecutionResult): {
+  result: ExecutionResult;
+  policy: StoredPolicy | undefined;
+} {
+  const { [POLICY]: policy, ...extensions } = stored.extensions ?? {};
+  const { extensions: _, ...rest } = stored;
+  const result = Object.keys(extensions).length > 0 ? { ...rest, extensions } : rest;
+  return { result, policy: isStoredPolicy(policy) ? policy : undefined };
+}
+
+function isStoredPolicy(value: unknown): value is StoredPolicy {
+  const policy = value as Partial<StoredPolicy> | null | undefined;
+  return typeof policy?.cacheControl === 'string' && typeof policy.storedAt === 'number';
 }
 
 const sessionOf = (context: PrincipalContext) =>
@@ -55,6 +88,7 @@ export function useGatewayResponseCache({
   analyzer,
   defaultTtlMs = 10_000,
   onLookup,
+  now = Date.now,
 }: ResponseCachePluginOptions): Plugin<PrincipalContext>[] {
   // The library reads @cacheControl itself too (same values); these copies are what it is given,
   // mutable because it writes into them.
@@ -68,13 +102,44 @@ export function useGatewayResponseCache({
   const invalidatesUser = new Set(
     policyEntries(analyzer.policy, 'invalidates').map(([coordinate]) => coordinate),
   );
-  const ttls = new WeakMap<object, number>();
-  const cacheControl = new WeakMap<Request, string>();
+  /** Per request: whether the cache was looked up, and the policy of what it answered or stored. */
+  const lookups = new WeakMap<object, { hit: boolean }>();
+  const policies = new WeakMap<object, StoredPolicy & { hit: boolean }>();
+  const headers = new WeakMap<Request, { cacheControl: string; age?: number }>();
   const requestOf = (context: PrincipalContext) =>
     (context as PrincipalContext & { request: Request }).request;
 
+  /**
+   * The store as one request sees it: a stored answer takes its Cache-Control along (decided here,
+   * from the TTL the library settled on and the caller), a hit brings it back and is served without it.
+   */
+  const cacheOf = (context: PrincipalContext): Cache => ({
+    async get(responseId) {
+      const stored = await cache.get(responseId);
+      lookups.set(context, { hit: stored != null });
+      if (stored == null) return stored;
+      const { result, policy } = withoutPolicy(stored);
+      // An entry stored before policies were kept with entries: never served as shared.
+      policies.set(context, {
+        ...(policy ?? { cacheControl: 'private, no-store', storedAt: now() }),
+        hit: true,
+      });
+      return result;
+    },
+    set(responseId, result, entities, ttl) {
+      const shared = !sessionOf(context) && ttl > 0 && Number.isFinite(ttl);
+      const policy = {
+        cacheControl: shared ? `public, max-age=${Math.floor(ttl / 1000)}` : 'private, no-store',
+        storedAt: now(),
+      };
+      policies.set(context, { ...policy, hit: false });
+      return cache.set(responseId, withPolicy(result, policy), entities, ttl);
+    },
+    invalidate: (entities) => cache.invalidate(entities),
+  });
+
   const responseCache = useResponseCache<PrincipalContext>({
-    cache,
+    cache: (context) => cacheOf(context as PrincipalContext),
     session: sessionOf,
     ttl: defaultTtlMs,
     ttlPerSchemaCoordinate,
@@ -83,18 +148,14 @@ export function useGatewayResponseCache({
     // The session (the user) leads the id, so a store can index (and drop) one user's answers.
     buildResponseCacheKey: async (params) =>
       `${params.sessionId ?? 'public'}|${principalFingerprint((params.context as PrincipalContext).principal)}|${await defaultBuildResponseCacheKey(params)}`,
-    onTtl: ({ ttl, context }) => {
-      ttls.set(context, ttl);
-      return ttl;
-    },
     includeExtensionMetadata: false,
     // Answers with errors are not cached (the library's default, without its console warning).
     shouldCacheResult: ({ result }) => !result.errors?.length,
-    // `Cache-Control: no-cache` on the request skips the lookup (the fresh answer is still stored).
+    // `Cache-Control: no-cache` on the request skips the cache: no lookup, and the answer is not stored.
     enabled: (context) => !/no-cache/i.test(requestOf(context).headers.get('cache-control') ?? ''),
   });
 
-  // Registered after the cache plugin: its onExecuteDone runs once the cache has decided the TTL.
+  // Registered after the cache plugin: its onExecuteDone runs once the cache has looked up or stored.
   const policy: Plugin<PrincipalContext> = {
     onExecute({ args }) {
       const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
@@ -104,13 +165,19 @@ export function useGatewayResponseCache({
       return {
         onExecuteDone({ result }) {
           const session = sessionOf(context);
-          const ttl = ttls.get(context);
-          const shared = kind === 'query' && !session && ttl !== undefined && ttl > 0 && Number.isFinite(ttl);
-          cacheControl.set(
+          // Public only for an answer stored as shared (or a hit on one): anything else is private.
+          const stored = kind === 'query' ? policies.get(context) : undefined;
+          headers.set(
             requestOf(context),
-            shared ? `public, max-age=${Math.floor(ttl / 1000)}` : 'private, no-store',
+            stored?.hit
+              ? {
+                  cacheControl: stored.cacheControl,
+                  age: Math.max(0, Math.floor((now() - stored.storedAt) / 1000)),
+                }
+              : { cacheControl: stored?.cacheControl ?? 'private, no-store' },
           );
-          if (kind === 'query') onLookup?.(ttl === undefined);
+          const lookup = lookups.get(context);
+          if (kind === 'query' && lookup) onLookup?.(lookup.hit);
           // Even a partly failed operation may have acted (placed an order): drop the user's answers.
           if (invalidates && session && 'data' in result && result.data)
             return cache.invalidateSession(session);
@@ -119,8 +186,10 @@ export function useGatewayResponseCache({
       };
     },
     onResponse({ request, response }) {
-      const value = cacheControl.get(request);
-      if (value && !response.headers.has('cache-control')) response.headers.set('Cache-Control', value);
+      const value = headers.get(request);
+      if (!value || response.headers.has('cache-control')) return;
+      response.headers.set('Cache-Control', value.cacheControl);
+      if (value.age !== undefined) response.headers.set('Age', String(value.age));
     },
   };
   return [responseCache as Plugin<PrincipalContext>, policy];

@@ -11,6 +11,8 @@
  *   whose next command was sent just before the breaker opened does not wait out a second timeout.
  *   The stores then do what the policy says: rate limits count on this instance, the response
  *   cache is a miss, nonce checks refuse (503).
+ * - Disconnected (ioredis reconnecting): every command fails at once with `RedisUnavailableError`
+ *   too, as ioredis would refuse it anyway (no offline queue), so stores need one rule for both.
  * - After `openMs`, the breaker itself probes with one PING under `probeTimeoutMs` (half-open: no
  *   caller's command is the probe, callers keep failing fast); an answer closes it, silence opens it
  *   again for another `openMs`.
@@ -65,6 +67,12 @@ export interface RedisBreaker {
 const TIMED_OUT = 'Command timed out';
 /** Let through whatever the state: closing the connection must not wait for Redis to heal. */
 const ALWAYS_SENT = new Set(['quit']);
+/**
+ * Client states without a connection, where ioredis (offline queue off) refuses every command with
+ * a message of its own: refused as `RedisUnavailableError` instead, so stores treat a lost connection
+ * like an open breaker (fail fast, no line per command: the connection's own log says it once).
+ */
+const DISCONNECTED = new Set(['connecting', 'reconnecting', 'close']);
 
 /** Puts a breaker in front of every command of `redis` (once per client, before the stores use it). */
 export function guardRedis(
@@ -125,9 +133,10 @@ export function guardRedis(
   }
 
   redis.sendCommand = (command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown => {
-    // Only a ready connection is guarded: while (re)connecting, ioredis sends its handshake (the
+    // The breaker guards a ready connection only: once connected, ioredis sends its handshake (the
     // ready check's INFO) through here, and refusing it would keep the connection from ever healing.
-    if (state !== 'closed' && redis.status === 'ready' && !ALWAYS_SENT.has(command.name)) {
+    const refused = (state !== 'closed' && redis.status === 'ready') || DISCONNECTED.has(redis.status);
+    if (refused && !ALWAYS_SENT.has(command.name)) {
       command.reject(new RedisUnavailableError());
       return command.promise;
     }

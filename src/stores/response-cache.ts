@@ -5,11 +5,13 @@
  * `<session or "public">|` (see buildResponseCacheKey in use-response-cache.ts); the rest is opaque.
  * The Redis store fails soft: an unreachable Redis is a miss, never an error.
  */
+
 import type { Cache, CacheEntityRecord } from '@envelop/response-cache';
 import type { ExecutionResult } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createInFlight } from '../upstream/in-flight.js';
+import { isRedisUnavailable } from './redis-breaker.js';
 import type { RedisStoreOptions } from './types.js';
 
 export interface ResponseCacheStore extends Cache {
@@ -95,7 +97,10 @@ export function createRedisResponseCache({
       return await run();
     } catch (err) {
       onError?.();
-      logger.warn({ err, what }, 'response cache bypassed: Redis unreachable');
+      // The breaker refuses at once while Redis is down, and the outage is logged once where it is
+      // seen (src/stores/redis-health.ts): a line per request here would flood the log.
+      if (isRedisUnavailable(err)) logger.debug({ what }, 'response cache bypassed: Redis breaker open');
+      else logger.warn({ err, what }, 'response cache bypassed: Redis unreachable');
       return fallback;
     }
   };

@@ -214,3 +214,31 @@ describe('identity at the edge', () => {
     });
   });
 });
+
+describe('an IdP that rotates its keys right after the gateway started', () => {
+  it('has the new key accepted at once, not after the unknown-kid cooldown', async () => {
+    const idp = await startTestIdp();
+    const gateway = await startTestGateway({
+      env: { JWT_JWKS_URL: idp.jwksUrl, JWT_ISSUER: idp.issuer, JWT_AUDIENCE: idp.audience },
+    });
+    try {
+      const as = async (kid?: string) => ({
+        authorization: `Bearer ${await idp.token({}, kid ? { kid } : {})}`,
+      });
+      // The first token fetches the key set (the start-up fetch).
+      const first = await gateway.graphql(PORTFOLIO, {}, await as());
+      expect(first.body.errors).toBeUndefined();
+      const kid = await idp.rotate();
+      const started = performance.now();
+      const rotated = await gateway.graphql(PORTFOLIO, {}, await as(kid));
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.errors).toBeUndefined();
+      expect(rotated.body.data?.portfolio).toEqual({ accountId: 'acc-1' });
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(idp.fetches()).toBe(2);
+    } finally {
+      await gateway.close();
+      await idp.close();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { useTestRedis } from '../helpers/redis.js';
 const PORTFOLIO =
   '{ portfolio(accountId: "acc-1") { accountId positions { quantity token { symbol price { usd } } } } }';
 const TOKEN = '{ token(id: "bitcoin") { symbol price { usd } } }';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('response cache', () => {
   let gateway: TestGateway;
@@ -70,6 +71,22 @@ describe('response cache', () => {
     expect(first.headers.get('cache-control')).toMatch(/^public, max-age=[1-5]$/); // prices live 5 s
   });
 
+  it('answers a hit with the Cache-Control of the miss that stored it, and its Age', async () => {
+    // A query text of its own: no other test has cached it.
+    const query = '{ hitHeaders: token(id: "bitcoin") { symbol price { usd } } }';
+    const miss = await gateway.graphql(query, {}, {});
+    const marketCalls = gateway.calls().market;
+    await sleep(1100);
+    const hit = await gateway.graphql(query, {}, {});
+    expect(gateway.calls().market).toBe(marketCalls); // served from the cache
+    expect(hit.body).toEqual(miss.body);
+    expect(miss.headers.get('cache-control')).toMatch(/^public, max-age=[1-5]$/);
+    expect(hit.headers.get('cache-control')).toBe(miss.headers.get('cache-control'));
+    expect(miss.headers.get('age')).toBeNull();
+    expect(Number(hit.headers.get('age'))).toBeGreaterThanOrEqual(1);
+    expect(Number(hit.headers.get('age'))).toBeLessThanOrEqual(5);
+  });
+
   it('skips the lookup when the request says Cache-Control: no-cache', async () => {
     await gateway.graphql(TOKEN, {}, {});
     const before = gateway.calls().market;
@@ -100,6 +117,8 @@ describe('response cache on Redis', () => {
       const hit = await b.graphql(TOKEN, {}, {});
       expect(hit.body.data).toEqual({ token: { symbol: 'BTC', price: { usd: '97250.5' } } });
       expect(b.calls().market).toBe(0);
+      // The policy travels with the entry: instance b answers the hit as a stored it.
+      expect(hit.headers.get('cache-control')).toMatch(/^public, max-age=[1-5]$/);
 
       await redis.stop();
       const bypassed = await b.graphql(TOKEN, {}, {});

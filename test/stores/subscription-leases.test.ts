@@ -162,9 +162,13 @@ describe('redis subscription lease store across instances', async () => {
       Array.from({ length: 50 }, (_, i) => gateways[i % 2]!.acquire(owner, `lease-${i}`, 10, 60_000)),
     );
     expect(results.filter((r) => r.acquired)).toHaveLength(10);
-    // Both instances took some, and each sees the other's leases.
-    expect(results.filter((r, i) => r.acquired && i % 2 === 0).length).toBeGreaterThan(0);
-    expect(results.filter((r, i) => r.acquired && i % 2 === 1).length).toBeGreaterThan(0);
+    // Each instance sees every lease, whichever took it (which one took how many depends on arrival order).
+    for (const store of gateways) {
+      expect(await store.acquire(owner, `late-${randomUUID()}`, 10, 60_000)).toEqual({
+        acquired: false,
+        held: 10,
+      });
+    }
     const held = await a.zcard(`${prefix}sublease:{${owner}}`);
     expect(held).toBe(10);
     // The set expires a little after its last lease.

@@ -178,7 +178,7 @@ describe('loadConfig', () => {
 
   it('requires issuer and audience with a JWKS, and one JWKS source only', () => {
     expect(() => loadConfig({ JWT_JWKS_URL: 'https://idp.example/jwks' }, false)).toThrow(
-      /JWT_ISSUER JWT_AUDIENCE/,
+      /JWT_ISSUER, JWT_AUDIENCE: missing/,
     );
     expect(() =>
       loadConfig(
@@ -193,6 +193,54 @@ describe('loadConfig', () => {
       issuer: 'i',
       audience: 'a',
     });
+  });
+
+  it('refuses any incomplete JWT configuration, naming what is missing', () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ JWT_ISSUER: 'https://idp.example/' }, 'JWT_JWKS_URL or JWT_JWKS_FILE, JWT_AUDIENCE: missing'],
+      [{ JWT_AUDIENCE: 'switchyard-api' }, 'JWT_JWKS_URL or JWT_JWKS_FILE, JWT_ISSUER: missing'],
+      [{ JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }, 'JWT_JWKS_URL or JWT_JWKS_FILE: missing'],
+      [{ JWT_JWKS_FILE: '/etc/jwks.json', JWT_ISSUER: 'i' }, 'JWT_AUDIENCE: missing'],
+      [{ JWT_JWKS_URL: 'https://idp.example/jwks', JWT_AUDIENCE: 'a' }, 'JWT_ISSUER: missing'],
+    ];
+    for (const [env, missing] of cases) {
+      const message = (() => {
+        try {
+          loadConfig(env, false);
+          return 'loaded';
+        } catch (err) {
+          return (err as Error).message;
+        }
+      })();
+      expect(message, JSON.stringify(env)).toContain(`  ${missing} —`);
+      expect(message).toMatch(/set all three to accept bearer tokens, or none/);
+    }
+    expect(loadConfig({}, false).jwt).toBeNull();
+  });
+
+  it('refuses RATE_LIMIT_PLANS without free, or with a multiplier that is not a positive number', () => {
+    expect(loadConfig({ RATE_LIMIT_PLANS: 'free=0.5,pro=2' }, false).rateLimitPlans).toEqual({
+      free: 0.5,
+      pro: 2,
+    });
+    expect(() => loadConfig({ RATE_LIMIT_PLANS: 'free=0' }, false)).toThrow(
+      /RATE_LIMIT_PLANS: free=0: a multiplier must be greater than 0 \(0 would refuse every request of the plan\)/,
+    );
+    expect(() => loadConfig({ RATE_LIMIT_PLANS: 'free=1,pro=0.0' }, false)).toThrow(
+      /pro=0\.0: a multiplier must be greater than 0/,
+    );
+    expect(() => loadConfig({ RATE_LIMIT_PLANS: 'free=-1' }, false)).toThrow(
+      /RATE_LIMIT_PLANS: free=-1: a multiplier must be a positive number such as 1, 10 or 0\.5/,
+    );
+    expect(() => loadConfig({ RATE_LIMIT_PLANS: 'free=lots' }, false)).toThrow(
+      /RATE_LIMIT_PLANS: free=lots: a multiplier must be a positive number/,
+    );
+    expect(() => loadConfig({ RATE_LIMIT_PLANS: 'pro=10,enterprise=100' }, false)).toThrow(
+      /RATE_LIMIT_PLANS: must include free \(the plan of keys and tokens that name none\)/,
+    );
+    expect(() => loadConfig({ RATE_LIMIT_PLANS: 'free=1,free=2' }, false)).toThrow(
+      /RATE_LIMIT_PLANS: free is set twice/,
+    );
   });
 
   it('reads PERSISTED_OPERATIONS, automatic unless required, and names it when wrong', () => {
