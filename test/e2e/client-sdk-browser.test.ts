@@ -8,26 +8,19 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium } from '../helpers/chromium.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '../..');
 const BUNDLE = join(ROOT, 'packages/client/dist/browser/switchyard-client.min.js');
-const haveChromium = existsSync(CHROMIUM);
-
-if (!haveChromium) {
-  const message = `${CHROMIUM} not found: the SDK browser test needs Debian's chromium (apt-get install -y chromium)`;
-  if (process.env.CI === 'true') throw new Error(`CI=true: ${message}`);
-  console.warn(`\n*** SKIPPING the SDK browser test: ${message} ***\n`);
-}
+const haveChromium = requireChromium('the SDK browser test');
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>sdk</title>
 <script type="module">
@@ -45,7 +38,7 @@ describe.skipIf(!haveChromium)('@switchyard/client browser build in headless Chr
   let pageOrigin: string;
   let otherOrigin: string;
   let browser: BrowserContext;
-  let profile: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     // CI builds the package on `npm ci` (its prepare); build here when dist/ is missing.
@@ -63,28 +56,13 @@ describe.skipIf(!haveChromium)('@switchyard/client browser build in headless Chr
     pageOrigin = `http://localhost:${port}`;
     otherOrigin = `http://127.0.0.1:${port}`;
     gateway = await startTestGateway({ env: { CORS_ORIGINS: pageOrigin } });
-    profile = mkdtempSync(join(tmpdir(), 'switchyard-sdk-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    ({ browser, close: closeBrowser } = await launchChromium());
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await closeBrowser?.();
     await gateway?.close();
     await new Promise((done) => pages?.close(done));
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   async function openPage(origin: string): Promise<Page> {

@@ -3,24 +3,16 @@
  * on a demo gateway, runs the example query, and finds its result in the response pane. Saves
  * test-artifacts/graphiql.png. Without /usr/bin/chromium it skips loudly; in CI (CI=true) it fails.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
 import { pino } from 'pino';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type RunningSwitchyard, startSwitchyard } from '../../src/main.js';
+import { launchChromium, requireChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = 'test-artifacts/graphiql.png';
-const haveChromium = existsSync(CHROMIUM);
-
-if (!haveChromium) {
-  const message = `${CHROMIUM} not found: the GraphiQL browser test needs Debian's chromium (apt-get install -y chromium)`;
-  if (process.env.CI === 'true') throw new Error(`CI=true: ${message}`);
-  console.warn(`\n*** SKIPPING the GraphiQL browser test: ${message} ***\n`);
-}
+const haveChromium = requireChromium('the GraphiQL browser test');
 
 /** Text of the response pane, with the editor's non-breaking spaces made plain. */
 async function responseText(page: Page): Promise<string> {
@@ -31,7 +23,7 @@ async function responseText(page: Page): Promise<string> {
 describe.skipIf(!haveChromium)('GraphiQL in headless Chromium', () => {
   let gateway: RunningSwitchyard;
   let browser: BrowserContext;
-  let profile: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
   const failedRequests: string[] = [];
 
   beforeAll(async () => {
@@ -39,28 +31,12 @@ describe.skipIf(!haveChromium)('GraphiQL in headless Chromium', () => {
       loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, false),
       pino({ level: 'silent' }),
     );
-    profile = mkdtempSync(join(tmpdir(), 'switchyard-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    ({ browser, close: closeBrowser } = await launchChromium({ viewport: { width: 1400, height: 900 } }));
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await closeBrowser?.();
     await gateway?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('runs the example query and shows its result', async () => {
