@@ -185,7 +185,7 @@ export function useSubscriptions({
   }
 
   return {
-    async onSubscribe({ args, setResultAndStopExecution }) {
+    async onSubscribe({ args, setResultAndStopExecution, subscribeFn, setSubscribeFn }) {
       const context = args.contextValue;
       const analysis = analyzer.analyze(args.document, args.operationName, args.variableValues);
       const field = analysis?.occurrences.find((o) => o.root)?.coordinate ?? 'Subscription.unknown';
@@ -211,6 +211,15 @@ export function useSubscriptions({
         return;
       }
       hold(lease);
+      // A subscribe that throws (graphql-js answers errors as a result, so only a bug) returns it too.
+      setSubscribeFn(async (subscribeArgs) => {
+        try {
+          return await subscribeFn(subscribeArgs);
+        } catch (err) {
+          release(lease);
+          throw err;
+        }
+      });
       return {
         onSubscribeResult({ result, setResult }) {
           if (!isAsyncIterable(result)) {
