@@ -18,7 +18,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, type ExecutionResult, type GraphQLSchema, parse } from 'graphql';
-import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -177,7 +176,7 @@ export function attachWebSocketTransport({
     return iterator;
   }
 
-  const server_ = useServer<Record<string, unknown> | undefined, { state: ConnectionExtra }>(
+  const graphqlWs = useServer<Record<string, unknown> | undefined, { state: ConnectionExtra }>(
     {
       // Never used to run the client's operation (the gateway does, in `relay`): graphql-ws asks for one.
       schema: undefined as unknown as GraphQLSchema,
@@ -224,9 +223,7 @@ export function attachWebSocketTransport({
     async close(code = 1012, reason = 'Service restart') {
       server.off('upgrade', onUpgrade);
       for (const client of sockets.clients) client.close(code, reason);
-      await server_.dispose();
+      await graphqlWs.dispose();
     },
   };
 }
-
-export { CloseCode };
