@@ -17,6 +17,17 @@ export type UpstreamTargets =
   | { mode: 'demo' }
   | { mode: 'remote'; targets: Readonly<Record<string, string>> };
 
+/**
+ * Redis behind Sentinel: the client asks the sentinels which node is the master of `name`, and
+ * asks again when it loses it (a failover), so the same object serves ioredis's sentinel options.
+ */
+export interface RedisSentinelConfig {
+  /** The sentinels, as REDIS_SENTINELS lists them (any one answering is enough). */
+  sentinels: { host: string; port: number }[];
+  /** The master group name the sentinels monitor (REDIS_SENTINEL_NAME). */
+  name: string;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -24,7 +35,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Pretty, human-readable logs (a terminal in development) instead of JSON lines. */
   prettyLogs: boolean;
+  /** Redis by URL (REDIS_URL); undefined with Sentinel or without Redis. */
   redisUrl: string | undefined;
+  /** Redis behind Sentinel (REDIS_SENTINELS + REDIS_SENTINEL_NAME); never set with redisUrl. */
+  redisSentinel: RedisSentinelConfig | undefined;
   /** PostgreSQL, the system of record for API keys and the audit trail; undefined: memory (never in production). */
   databaseUrl: string | undefined;
   upstreams: UpstreamTargets;
@@ -173,6 +187,29 @@ function exactOrigin(entry: string): string | undefined {
   }
 }
 
+/** `host:port,host:port` (REDIS_SENTINELS): each entry a host name, IPv4 or [IPv6] address and a port. */
+function sentinelList(value: string, ctx: z.core.$RefinementCtx<string>): { host: string; port: number }[] {
+  const sentinels: { host: string; port: number }[] = [];
+  const problems: string[] = [];
+  for (const entry of value.split(',').map((part) => part.trim())) {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[3]);
+    if (!match) {
+      problems.push(
+        `${JSON.stringify(entry.slice(0, 60))} is not host:port — list the sentinels as host:port separated by commas, such as sentinel-1:26379,sentinel-2:26379`,
+      );
+    } else if (port < 1 || port > 65535) {
+      problems.push(
+        `${JSON.stringify(entry)}: the port must be 1-65535 (a sentinel listens on 26379 by default)`,
+      );
+    } else {
+      sentinels.push({ host: (match[1] ?? match[2]) as string, port });
+    }
+  }
+  for (const message of problems) ctx.addIssue({ code: 'custom', message });
+  return problems.length > 0 ? z.NEVER : sentinels;
+}
+
 /**
  * RATE_LIMIT_PLANS: `plan=multiplier` pairs. Every multiplier is a positive number (0 would make
  * every limit of the plan 0: each request refused as if its budget were spent), and `free` is
@@ -240,6 +277,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   LOG_PRETTY: booleanFlag.optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_SENTINELS: z.string().transform(sentinelList).optional(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, {
+      error: 'must be the master group name the sentinels monitor (A-Z a-z 0-9 . _ -), such as mymaster',
+    })
+    .optional(),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
@@ -419,9 +463,10 @@ export function loadConfig(
       `${jwtMissing.join(', ')}: missing — JWT bearer verification needs a key set (JWT_JWKS_URL or JWT_JWKS_FILE), JWT_ISSUER and JWT_AUDIENCE (tokens of other issuers or APIs are refused); set all three to accept bearer tokens, or none to refuse them`,
     );
   }
-  if (!e.KEYS_ENCRYPTION_KEY && (production || e.REDIS_URL)) {
+  problems.push(...redisProblems(e));
+  if (!e.KEYS_ENCRYPTION_KEY && (production || e.REDIS_URL || e.REDIS_SENTINELS)) {
     problems.push(
-      'KEYS_ENCRYPTION_KEY: required in production and with REDIS_URL (every instance must hash keys alike); generate one with openssl rand -base64 32',
+      'KEYS_ENCRYPTION_KEY: required in production and with REDIS_URL or REDIS_SENTINELS (every instance must hash keys alike); generate one with openssl rand -base64 32',
     );
   }
   if (!e.DATABASE_URL && production && needsUpstreams) {
@@ -454,6 +499,10 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL ?? 'info',
     prettyLogs: e.LOG_PRETTY ?? (!production && stdoutIsTTY),
     redisUrl: e.REDIS_URL,
+    redisSentinel:
+      e.REDIS_SENTINELS && e.REDIS_SENTINEL_NAME
+        ? { sentinels: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME }
+        : undefined,
     databaseUrl: e.DATABASE_URL,
     upstreams:
       set.length === 0
@@ -492,6 +541,30 @@ export function loadConfig(
     corsOrigins: e.CORS_ORIGINS ?? (production ? [] : 'loopback'),
     tracing: tracingConfig(e),
   };
+}
+
+/**
+ * One way to Redis: REDIS_URL, or REDIS_SENTINELS with REDIS_SENTINEL_NAME. Half a Sentinel
+ * configuration is a mistake, not "no Redis".
+ */
+function redisProblems(e: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  if (e.REDIS_URL && e.REDIS_SENTINELS) {
+    problems.push(
+      'REDIS_URL, REDIS_SENTINELS: set one, not both — REDIS_URL for one Redis, REDIS_SENTINELS (with REDIS_SENTINEL_NAME) for Redis behind Sentinel',
+    );
+  }
+  if (e.REDIS_SENTINELS && !e.REDIS_SENTINEL_NAME) {
+    problems.push(
+      'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS — the master group name the sentinels monitor (sentinel monitor <name> …), such as mymaster',
+    );
+  }
+  if (e.REDIS_SENTINEL_NAME && !e.REDIS_SENTINELS) {
+    problems.push(
+      'REDIS_SENTINEL_NAME: only with REDIS_SENTINELS (the sentinels that know this master group)',
+    );
+  }
+  return problems;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { sources as defaultSources } from '../sources/index.js';
 import type { RunningSandbox } from '../sources/sandbox-kit/types.js';
 import { createIdentity } from './auth/identity.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig, type RedisSentinelConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { connectSources, type SourceList, startSandboxes } from './gateway/registry.js';
 import { attachWebSocketTransport } from './gateway/websocket.js';
@@ -89,7 +89,8 @@ export async function startSwitchyard(
     resilience: { dedup: config.upstreamDedup },
     streams: metrics.streams,
   });
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger, metrics) : undefined;
+  const redisTarget = config.redisUrl ?? config.redisSentinel;
+  const redis = redisTarget ? await connectRedis(redisTarget, logger, metrics) : undefined;
 
   const stores = createStores({
     redis,
@@ -231,16 +232,39 @@ export async function startSwitchyard(
  * Redis fails fast when down (no hanging offline queue), per library-notes.md. Start-up waits a
  * moment for the first connection but does not require it: what depends on Redis decides how to
  * fail (DESIGN.md "Failure policy"), and /readyz reports it.
+ *
+ * Behind Sentinel (`target` a RedisSentinelConfig) the client asks the sentinels for the master on
+ * every (re)connect, so a failover is a reconnect like any other: commands fail fast (breaker,
+ * DISCONNECTED) until the promoted replica answers. `duplicate()` (the invalidation bus's
+ * subscriber) keeps these options, so pub/sub follows the master too.
  */
 /** How long a Redis command may take before it fails (and opens the breaker), in ms. */
 const COMMAND_TIMEOUT_MS = 500;
 
-async function connectRedis(url: string, logger: Logger, metrics: GatewayMetrics): Promise<Redis> {
-  const redis = new Redis(url, {
+async function connectRedis(
+  target: string | RedisSentinelConfig,
+  logger: Logger,
+  metrics: GatewayMetrics,
+): Promise<Redis> {
+  const options = {
     enableOfflineQueue: false,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
-  });
+  };
+  const redis =
+    typeof target === 'string'
+      ? new Redis(target, options)
+      : new Redis({
+          ...target,
+          ...options,
+          // A sentinel is asked for the master at most this long (default 10 s), then the next one.
+          sentinelCommandTimeout: COMMAND_TIMEOUT_MS,
+          // While the master is gone, ask the sentinels again soon: the promotion is seen within this.
+          retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+          // A master that hangs keeps its connections open: without this, the client would stay on it
+          // after the sentinels promoted a replica. It listens for +switch-master and reconnects.
+          failoverDetector: true,
+        });
   // One line when Redis goes down, one when it is back, a reminder a minute between: never one per
   // reconnect attempt or breaker probe (stores/redis-health.ts). Metrics count every failure.
   const health = createRedisHealthLog({ logger });

@@ -1,7 +1,8 @@
 /**
- * The key CLI's view of the gateways' stores (DATABASE_URL, REDIS_URL, KEYS_ENCRYPTION_KEY,
- * REDIS_KEY_PREFIX as the gateways have them): keys and audit in PostgreSQL when DATABASE_URL is
- * set (migrated first), Redis pushes revocations. A key service per key environment, made on use.
+ * The key CLI's view of the gateways' stores (DATABASE_URL, REDIS_URL or REDIS_SENTINELS,
+ * KEYS_ENCRYPTION_KEY, REDIS_KEY_PREFIX as the gateways have them): keys and audit in PostgreSQL
+ * when DATABASE_URL is set (migrated first), Redis pushes revocations. A key service per key
+ * environment, made on use.
  */
 import type { KeyEnvironment } from '../auth/api-key-format.js';
 import type { Identity } from '../auth/identity.js';
@@ -38,9 +39,9 @@ export async function withKeys<T>(
     throw usageError(
       "DATABASE_URL must point at the gateways' PostgreSQL: in production keys live there, not in Redis",
     );
-  if (!config.redisUrl && !config.databaseUrl)
+  if (!config.redisUrl && !config.redisSentinel && !config.databaseUrl)
     throw usageError(
-      "DATABASE_URL (or REDIS_URL) must point at the gateways' stores (memory keys live inside one gateway process)",
+      "DATABASE_URL (or REDIS_URL / REDIS_SENTINELS) must point at the gateways' stores (memory keys live inside one gateway process)",
     );
   if (pepper && config.keysEncryptionKey.ephemeral)
     throw usageError("KEYS_ENCRYPTION_KEY must be the gateways' (keys are hashed with it); it is not set");
@@ -50,9 +51,13 @@ export async function withKeys<T>(
     import('../stores/index.js'),
   ]);
   const logger = cliLogger();
+  const redisOptions = { maxRetriesPerRequest: 1, commandTimeout: 2000 };
+  // Behind Sentinel, the sentinels name the master (the gateways' REDIS_SENTINELS, same group).
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000 })
-    : undefined;
+    ? new Redis(config.redisUrl, redisOptions)
+    : config.redisSentinel
+      ? new Redis({ ...config.redisSentinel, ...redisOptions })
+      : undefined;
   // pg and the migration tool are loaded only when there is a database to talk to.
   const postgres = config.databaseUrl ? await import('../stores/postgres-pool.js') : undefined;
   const database =

@@ -31,8 +31,8 @@ const program = createProgram(
 ).addHelpText(
   'after',
   `
-Reads the gateways' DATABASE_URL (PostgreSQL, migrated first) and/or REDIS_URL, with
-KEYS_ENCRYPTION_KEY, REDIS_KEY_PREFIX, API_KEY_ENVIRONMENT and RATE_LIMIT_PLANS.
+Reads the gateways' DATABASE_URL (PostgreSQL, migrated first) and/or REDIS_URL (or REDIS_SENTINELS
+with REDIS_SENTINEL_NAME), KEYS_ENCRYPTION_KEY, REDIS_KEY_PREFIX, API_KEY_ENVIRONMENT and RATE_LIMIT_PLANS.
 Every command takes --help and --json (one JSON document on stdout; messages go to stderr).
 npm prints its own banner on stdout: use npm run -s (or npx tsx src/cli/keys.ts) when piping.
 ${exitCodesHelp([

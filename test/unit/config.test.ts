@@ -195,6 +195,34 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads Redis behind Sentinel, and refuses it mixed with REDIS_URL, without a name, or malformed', () => {
+    const key = { KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
+    const config = loadConfig(
+      { ...key, REDIS_SENTINELS: 's1:26379,[::1]:26380', REDIS_SENTINEL_NAME: 'mymaster' },
+      false,
+    );
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.redisSentinel).toEqual({
+      name: 'mymaster',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
+    });
+    for (const [env, message] of [
+      [
+        { REDIS_URL: 'redis://r:6379', REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm' },
+        'REDIS_URL, REDIS_SENTINELS: set one, not both',
+      ],
+      [{ REDIS_SENTINELS: 's1:26379' }, 'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS'],
+      [{ REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINEL_NAME: only with REDIS_SENTINELS'],
+      [{ REDIS_SENTINELS: 's1:26379,b', REDIS_SENTINEL_NAME: 'm' }, '"b" is not host:port'],
+      [{ REDIS_SENTINELS: 'c:99999', REDIS_SENTINEL_NAME: 'm' }, 'the port must be 1-65535'],
+    ] as const) {
+      expect(() => loadConfig({ ...key, ...env }, false), JSON.stringify(env)).toThrow(message);
+    }
+  });
+
   it('refuses any incomplete JWT configuration, naming what is missing', () => {
     const cases: [Record<string, string>, string][] = [
       [{ JWT_ISSUER: 'https://idp.example/' }, 'JWT_JWKS_URL or JWT_JWKS_FILE, JWT_AUDIENCE: missing'],
