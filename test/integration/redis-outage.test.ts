@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/processes.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { type TestRedis, useTestRedis } from '../helpers/redis.js';
+import { type ReadSample, STEADY_READ, steadyReads } from '../helpers/steady-reads.js';
 
-const READ = '{ token(id: "bitcoin") { id symbol price { usd } } }';
+const READ = STEADY_READ;
 const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`;
 const order = () => ({
   input: {
@@ -30,37 +31,7 @@ const order = () => ({
 /** main.ts's ioredis commandTimeout. */
 const COMMAND_TIMEOUT_MS = 500;
 
-interface Sample {
-  readonly ms: number;
-  readonly status: number;
-  readonly symbol: unknown;
-}
-
-/** Sends a read every `everyMs` (open loop: a slow answer does not delay the next) until stopped. */
-function steadyReads(gateway: TestGateway, everyMs: number) {
-  const pending: Promise<Sample>[] = [];
-  const timer = setInterval(() => {
-    const started = performance.now();
-    pending.push(
-      gateway.graphql(READ).then(
-        (reply) => ({
-          ms: performance.now() - started,
-          status: reply.status,
-          symbol: (reply.body.data?.token as { symbol?: unknown } | null | undefined)?.symbol,
-        }),
-        () => ({ ms: performance.now() - started, status: 0, symbol: undefined }),
-      ),
-    );
-  }, everyMs);
-  return {
-    async stop(): Promise<Sample[]> {
-      clearInterval(timer);
-      return Promise.all(pending);
-    },
-  };
-}
-
-function summary(samples: readonly Sample[]) {
+function summary(samples: readonly ReadSample[]) {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const at = (q: number) =>
     Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);

@@ -14,8 +14,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, TEST_ENCRYPTION_KEY, type TestGateway } from '../helpers/gateway.js';
 import { useTestRedisSentinel } from '../helpers/redis.js';
+import { steadyReads } from '../helpers/steady-reads.js';
 
-const READ = '{ token(id: "bitcoin") { id symbol price { usd } } }';
 const PORTFOLIO = '{ portfolio(accountId: "acc-1") { accountId } }';
 const PLACE = 'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
 const order = () => ({
@@ -230,36 +230,6 @@ async function revokedWithinMs(at: TestGateway, seenBy: TestGateway, keyId: stri
 }
 
 const maxOf = (values: readonly number[]) => Math.round(Math.max(0, ...values));
-
-interface ReadSample {
-  readonly ms: number;
-  readonly status: number;
-  readonly symbol: unknown;
-}
-
-/** Sends a read every `everyMs` (open loop: a slow answer does not delay the next) until stopped. */
-function steadyReads(gateway: TestGateway, everyMs: number) {
-  const pending: Promise<ReadSample>[] = [];
-  const timer = setInterval(() => {
-    const started = performance.now();
-    pending.push(
-      gateway.graphql(READ).then(
-        (reply) => ({
-          ms: performance.now() - started,
-          status: reply.status,
-          symbol: (reply.body.data?.token as { symbol?: unknown } | null | undefined)?.symbol,
-        }),
-        () => ({ ms: performance.now() - started, status: 0, symbol: undefined }),
-      ),
-    );
-  }, everyMs);
-  return {
-    async stop(): Promise<ReadSample[]> {
-      clearInterval(timer);
-      return Promise.all(pending);
-    },
-  };
-}
 
 interface MutationSample {
   readonly gateway: number;
