@@ -104,16 +104,24 @@ export function attachWebSocketTransport({
   };
   server.on('upgrade', onUpgrade);
 
-  function operationRequest(extra: ConnectionExtra, body: string, signal: AbortSignal): Request {
-    const headers = new Headers({
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-      ...extra.credentials,
-    });
+  /**
+   * The headers a request from this socket carries: its credentials and the upgrade request's
+   * forwarding headers, so that connection_init is verified for the same client address (and IP
+   * allowlist) as every operation after it.
+   */
+  function headersOf(request: IncomingMessage, credentials: Record<string, string> | undefined): Headers {
+    const headers = new Headers(credentials);
     for (const name of FORWARDED) {
-      const value = extra.request.headers[name];
+      const value = request.headers[name];
       if (typeof value === 'string') headers.set(name, value);
     }
+    return headers;
+  }
+
+  function operationRequest(extra: ConnectionExtra, body: string, signal: AbortSignal): Request {
+    const headers = headersOf(extra.request, extra.credentials);
+    headers.set('content-type', 'application/json');
+    headers.set('accept', 'text/event-stream');
     const host = extra.request.headers.host ?? 'localhost';
     return new Request(`http://${host}${path}`, { method: 'POST', headers, body, signal });
   }
@@ -183,7 +191,7 @@ export function attachWebSocketTransport({
       async onConnect(ctx) {
         const credentials = credentialsOf(ctx.connectionParams);
         try {
-          await verify(new Headers(credentials), ctx.extra.request);
+          await verify(headersOf(ctx.extra.request, credentials), ctx.extra.request);
         } catch {
           return false;
         }

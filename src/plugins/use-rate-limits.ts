@@ -60,6 +60,11 @@ export interface RateLimitContext extends PrincipalContext {
   readonly clientIp: string;
 }
 
+/** The plan's multiplier of every limit (RATE_LIMIT_PLANS); a plan it does not list counts as `free`. */
+export function planMultiplier(plans: Readonly<Record<string, number>>, principal: Principal | null): number {
+  return plans[principal?.plan ?? 'free'] ?? plans.free ?? 1;
+}
+
 /**
  * Whose budget a request spends: an API key's client (never the key, so a rotation keeps the count),
  * a JWT's subject within its app (one user cannot spend a whole app's budget), or the address of an
@@ -141,7 +146,7 @@ export function useRateLimits({
       const cost = costs ? costs.cost(analysis, args.variableValues, principal?.scopes ?? null) : 0;
       if (counts.size === 0 && cost === 0) return;
       const identity = budgetOwner(principal, context.clientIp);
-      const multiplier = plans[principal?.plan ?? 'free'] ?? plans.free ?? 1;
+      const multiplier = planMultiplier(plans, principal);
       const unique = [...counts.keys()];
       const checks: LimitCheck[] = unique.map((coordinate) => {
         const limit = limits.get(coordinate)!;

@@ -23,7 +23,7 @@ import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
 import type { SubscriptionLeaseStore } from '../stores/subscription-leases.js';
 import type { SubscriptionRegistry } from '../streams/subscription-registry.js';
 import type { StreamMetrics, SubscriptionEnd } from '../telemetry/stream-metrics.js';
-import { budgetOwner } from './use-rate-limits.js';
+import { budgetOwner, planMultiplier } from './use-rate-limits.js';
 
 export interface SubscriptionsPluginOptions {
   analyzer: OperationAnalyzer;
@@ -191,10 +191,7 @@ export function useSubscriptions({
       const field = analysis?.occurrences.find((o) => o.root)?.coordinate ?? 'Subscription.unknown';
       const principal = context.principal;
       const owner = budgetOwner(principal, context.clientIp);
-      const limit = Math.max(
-        1,
-        Math.floor(maxPerClient * (plans[principal?.plan ?? 'free'] ?? plans.free ?? 1)),
-      );
+      const limit = Math.max(1, Math.floor(maxPerClient * planMultiplier(plans, principal)));
       const lease: Lease = { owner, leaseId: randomUUID() };
       const { acquired } = await leases.acquire(owner, lease.leaseId, limit, leaseTtlMs);
       if (!acquired) {

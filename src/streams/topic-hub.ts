@@ -144,23 +144,25 @@ export function createTopicHub<T>({
     }
   }
 
+  function join(topic: string, listener: TopicListener<T>): () => void {
+    let feed = feeds.get(topic);
+    if (!feed) {
+      const created: Feed<T> = { listeners: new Set(), abort: new AbortController(), last: undefined };
+      feeds.set(topic, created);
+      feed = created;
+      void run(topic, created);
+    }
+    const joined = feed;
+    joined.listeners.add(listener);
+    return () => {
+      if (!joined.listeners.delete(listener) || joined.listeners.size > 0) return;
+      if (feeds.get(topic) === joined) feeds.delete(topic);
+      joined.abort.abort();
+    };
+  }
+
   return {
-    join(topic, listener) {
-      let feed = feeds.get(topic);
-      if (!feed) {
-        const created: Feed<T> = { listeners: new Set(), abort: new AbortController(), last: undefined };
-        feeds.set(topic, created);
-        feed = created;
-        void run(topic, created);
-      }
-      const joined = feed;
-      joined.listeners.add(listener);
-      return () => {
-        if (!joined.listeners.delete(listener) || joined.listeners.size > 0) return;
-        if (feeds.get(topic) === joined) feeds.delete(topic);
-        joined.abort.abort();
-      };
-    },
+    join,
     subscribe(topics, options = {}) {
       const leaves: (() => void)[] = [];
       const queue = createSubscriberQueue<T>({
@@ -171,7 +173,7 @@ export function createTopicHub<T>({
         },
       });
       const listener: TopicListener<T> = { next: (value) => queue.push(value), error: (e) => queue.fail(e) };
-      for (const topic of new Set(topics)) leaves.push(this.join(topic, listener));
+      for (const topic of new Set(topics)) leaves.push(join(topic, listener));
       return queue;
     },
     get feeds() {

@@ -1,3 +1,5 @@
+import { createSseParser } from '../../src/upstream/sse.js';
+
 /**
  * A GraphQL-over-SSE subscriber for tests: POSTs the operation with `Accept: text/event-stream`,
  * parses the stream (`event: next` / `event: complete`, comments as heartbeats) and hands each
@@ -56,24 +58,15 @@ export async function subscribeSse(
   } else {
     void (async () => {
       const decoder = new TextDecoder();
-      let buffer = '';
+      // Heartbeat comments are not events: counted from the raw text, the events by the gateway's parser.
+      const parser = createSseParser();
       try {
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true });
-          let end = buffer.indexOf('\n\n');
-          while (end >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            end = buffer.indexOf('\n\n');
-            let event = 'message';
-            let data = '';
-            for (const line of block.split('\n')) {
-              if (line.startsWith(':')) heartbeats++;
-              else if (line.startsWith('event:')) event = line.slice(6).trim();
-              else if (line.startsWith('data:')) data += line.slice(5).trim();
-            }
-            if (event === 'next' && data) push(JSON.parse(data) as SsePayload);
-            if (event === 'complete') completed = true;
+          const text = decoder.decode(chunk, { stream: true });
+          heartbeats += text.match(/^:/gm)?.length ?? 0;
+          for (const event of parser.push(text)) {
+            if (event.event === 'next' && event.data) push(JSON.parse(event.data) as SsePayload);
+            if (event.event === 'complete') completed = true;
           }
         }
       } catch {

@@ -486,3 +486,51 @@ describe('subscriptions of a JWT', () => {
     }
   });
 });
+
+describe('WebSockets behind a trusted proxy', () => {
+  it('verifies connection_init for the forwarded client address, as every operation after it', async () => {
+    const gateway = await startTestGateway({ env: { TRUST_PROXY: '1' } });
+    try {
+      const { key } = await gateway.running.keys.create(
+        {
+          clientId: 'user-2',
+          name: 'allowlisted',
+          scopes: ['market:read'],
+          allowedCidrs: ['203.0.113.0/24'],
+        },
+        'test',
+      );
+      /** A socket whose upgrade request carries the proxy's X-Forwarded-For. */
+      const through = (forwardedFor: string) =>
+        class extends WebSocket {
+          constructor(url: string, protocols?: string | string[]) {
+            super(url, protocols, { headers: { 'x-forwarded-for': forwardedFor } });
+          }
+        };
+      const connect = (forwardedFor: string) =>
+        createClient({
+          url: gateway.url.replace('http', 'ws'),
+          webSocketImpl: through(forwardedFor),
+          connectionParams: { 'x-api-key': key },
+          retryAttempts: 0,
+        });
+      const allowed = connect('203.0.113.9');
+      const first = await allowed.iterate({ query: '{ token(id: "bitcoin") { symbol } }' }).next();
+      expect(first.value).toEqual({ data: { token: { symbol: 'BTC' } } });
+      await allowed.dispose();
+
+      const refused = connect('198.51.100.7');
+      const closed = await refused
+        .iterate({ query: '{ token(id: "bitcoin") { symbol } }' })
+        .next()
+        .then(
+          () => 0,
+          (event: { code?: number }) => event.code ?? -1,
+        );
+      expect(closed).toBe(4403);
+      await refused.dispose();
+    } finally {
+      await gateway.close();
+    }
+  });
+});
