@@ -238,6 +238,7 @@ async function spawnGateway(
       SIGNALS_URL: sandboxes.signals!.target,
       PORTFOLIO_ADDR: sandboxes.portfolio!.target,
       TRADING_ADDR: sandboxes.trading!.target,
+      EXCHANGE_URL: sandboxes.exchange!.target,
       ...env,
     },
     // Access-log lines are written (as in production) and discarded here.

@@ -98,9 +98,9 @@ export function sandboxTarget(sandbox: SandboxProcess, host: string, port: numbe
 /**
  * Variables a deployment supplies from its secret store, identical on every replica (API-key hashes
  * must match across instances): docker-compose.yml takes them from the operator's environment
- * (`${KEYS_ENCRYPTION_KEY:?…}`), never as a literal; the e2e test generates them.
+ * (`${KEYS_ENCRYPTION_KEYS:?…}`), never as a literal; the e2e test generates them.
  */
-export const GATEWAY_SECRETS = ['KEYS_ENCRYPTION_KEY'] as const;
+export const GATEWAY_SECRETS = ['KEYS_ENCRYPTION_KEYS'] as const;
 export type GatewaySecrets = Record<(typeof GATEWAY_SECRETS)[number], string>;
 
 /** Where a replica finds everything. */

@@ -236,7 +236,7 @@ export function checkDeployment(files: DeploymentFiles, context: CheckContext): 
 
   // Gateways: the compiled gateway command, and an environment src/config.ts reads and accepts.
   const secrets = Object.fromEntries(
-    GATEWAY_SECRETS.map((name) => [name, Buffer.alloc(32, 1).toString('base64')]),
+    GATEWAY_SECRETS.map((name) => [name, `v1:${Buffer.alloc(32, 1).toString('base64')}`]),
   ) as GatewaySecrets;
   const wiring = gatewayEnvironment({
     sandboxes: Object.fromEntries(

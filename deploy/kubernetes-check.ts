@@ -67,7 +67,7 @@ const matches = (selector: unknown, labels: unknown) =>
 const SECRET_SAMPLES: Readonly<Record<string, string>> = {
   DATABASE_URL: 'postgres://switchyard:k8s-check@postgres:5432/switchyard',
   REDIS_URL: 'redis://:k8s-check@redis:6379',
-  KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  KEYS_ENCRYPTION_KEYS: `v1:${Buffer.alloc(32, 1).toString('base64')}`,
   METRICS_TOKEN: 'k8s-check-metrics-token',
 };
 

@@ -5,6 +5,7 @@
  * source").
  */
 import type { SourceEntry } from '../src/gateway/source.js';
+import { exchangeSource } from './exchange/index.js';
 import { marketSource } from './market/index.js';
 import { portfolioSource } from './portfolio/index.js';
 import { signalsSource } from './signals/index.js';
@@ -15,6 +16,7 @@ export const sources = [
   signalsSource,
   portfolioSource,
   tradingSource,
+  exchangeSource,
 ] as const satisfies readonly SourceEntry[];
 
 /** The name of a source of the list. */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { sources as defaultSources } from '../sources/index.js';
 import type { CorsOrigins } from './gateway/cors.js';
 import type { SourceList } from './gateway/registry.js';
+import { type KeyringVersion, parseEncryptionKey, parseKeyring, SINGLE_KEY_VERSION } from './keys/keyring.js';
 import type { SamplerName, TracingConfig } from './telemetry/tracing.js';
 
 /**
@@ -49,7 +50,13 @@ export interface Config {
   /** JWT bearer verification; null when no JWKS is configured (bearer tokens are then refused). */
   jwt: { jwks: { url: string } | { file: string }; issuer: string; audience: string } | null;
   /** 32-byte master key for API-key hashing and signing-secret encryption; `ephemeral` when generated for a demo. */
-  keysEncryptionKey: { value: string; ephemeral: boolean };
+  /**
+   * The key-encryption keyring (KEYS_ENCRYPTION_KEYS, or KEYS_ENCRYPTION_KEY as the ring `v1:…`),
+   * the first version active; ephemeral: neither set, a random one-key ring for this process.
+   */
+  keyring: { versions: readonly KeyringVersion[]; ephemeral: boolean };
+  /** Each source's own settings (its entry's `settings`), by source name. */
+  sourceSettings: Readonly<Record<string, unknown>>;
   /** Which API keys this deployment accepts. */
   apiKeyEnvironment: 'live' | 'test';
   /** Proxies in front of the gateway whose X-Forwarded-For entries are trusted (0: none). */
@@ -263,6 +270,7 @@ const SECRET_VARS: ReadonlySet<string> = new Set([
   'DATABASE_URL',
   'REDIS_URL',
   'KEYS_ENCRYPTION_KEY',
+  'KEYS_ENCRYPTION_KEYS',
   'METRICS_TOKEN',
   'OTEL_EXPORTER_OTLP_HEADERS',
   'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
@@ -308,6 +316,17 @@ const envSchema = z.object({
     .string()
     .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32, {
       error: 'must be 32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)',
+    })
+    .optional(),
+  KEYS_ENCRYPTION_KEYS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return parseKeyring(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${(err as Error).message} (first active: v2:…,v1:…)` });
+        return z.NEVER;
+      }
     })
     .optional(),
   API_KEY_ENVIRONMENT: z.enum(['live', 'test'], { error: 'must be live or test' }).optional(),
@@ -390,10 +409,16 @@ function upstreamVariables(list: SourceList) {
   );
 }
 
+/** The sources' own variables (each entry's `settings`), one schema for all of them. */
+function sourceSettingVariables(list: SourceList) {
+  return Object.assign({}, ...list.map((entry) => entry.settings?.shape ?? {})) as z.ZodRawShape;
+}
+
 /** Every variable the gateway reads: deployment files are checked against it (npm run compose:check). */
 export const configVariables: readonly string[] = [
   ...Object.keys(envSchema.shape),
   ...defaultSources.map((entry) => entry.variable),
+  ...Object.keys(sourceSettingVariables(defaultSources)),
 ];
 
 /**
@@ -409,7 +434,8 @@ export const secretVariables: readonly string[] = [...SECRET_VARS];
  */
 export const productionRequiredVariables: readonly string[] = [
   'DATABASE_URL',
-  'KEYS_ENCRYPTION_KEY',
+  // The older KEYS_ENCRYPTION_KEY (a one-key ring) is still accepted; deployments set the ring.
+  'KEYS_ENCRYPTION_KEYS',
   ...defaultSources.map((entry) => entry.variable),
 ];
 
@@ -424,8 +450,13 @@ export function loadConfig(
   );
   const parsed = envSchema.safeParse(present);
   const targets = z.object(upstreamVariables(sources)).safeParse(present);
-  const issues = [...(parsed.error?.issues ?? []), ...(targets.error?.issues ?? [])];
-  if (!parsed.success || !targets.success) {
+  const settings = z.object(sourceSettingVariables(sources)).safeParse(present);
+  const issues = [
+    ...(parsed.error?.issues ?? []),
+    ...(targets.error?.issues ?? []),
+    ...(settings.error?.issues ?? []),
+  ];
+  if (!parsed.success || !targets.success || !settings.success) {
     const lines = issues.map((issue) => {
       const name = String(issue.path[0]);
       const got = SECRET_VARS.has(name) ? 'a value not shown here' : JSON.stringify(present[name]);
@@ -464,9 +495,14 @@ export function loadConfig(
     );
   }
   problems.push(...redisProblems(e));
-  if (!e.KEYS_ENCRYPTION_KEY && (production || e.REDIS_URL || e.REDIS_SENTINELS)) {
+  if (e.KEYS_ENCRYPTION_KEY && e.KEYS_ENCRYPTION_KEYS) {
     problems.push(
-      'KEYS_ENCRYPTION_KEY: required in production and with REDIS_URL or REDIS_SENTINELS (every instance must hash keys alike); generate one with openssl rand -base64 32',
+      'KEYS_ENCRYPTION_KEY, KEYS_ENCRYPTION_KEYS: set one, not both — put the old key in the ring as v1 (KEYS_ENCRYPTION_KEYS=v2:<new>,v1:<old>)',
+    );
+  }
+  if (!e.KEYS_ENCRYPTION_KEY && !e.KEYS_ENCRYPTION_KEYS && (production || e.REDIS_URL || e.REDIS_SENTINELS)) {
+    problems.push(
+      'KEYS_ENCRYPTION_KEYS (or KEYS_ENCRYPTION_KEY): required in production and with REDIS_URL or REDIS_SENTINELS (every instance must hash keys alike); generate one with echo "v1:$(openssl rand -base64 32)"',
     );
   }
   if (!e.DATABASE_URL && production && needsUpstreams) {
@@ -511,15 +547,26 @@ export function loadConfig(
             mode: 'remote',
             targets: Object.fromEntries(sources.map((entry) => [entry.name, upstream(entry.variable)!])),
           },
+    sourceSettings: Object.fromEntries(
+      sources.flatMap((entry) => (entry.settings ? [[entry.name, entry.settings.parse(present)]] : [])),
+    ),
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     graphiql: e.GRAPHIQL ?? !production,
     jwt:
       jwks && e.JWT_ISSUER && e.JWT_AUDIENCE
         ? { jwks, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE }
         : null,
-    keysEncryptionKey: e.KEYS_ENCRYPTION_KEY
-      ? { value: e.KEYS_ENCRYPTION_KEY, ephemeral: false }
-      : { value: randomBytes(32).toString('base64'), ephemeral: true },
+    keyring: e.KEYS_ENCRYPTION_KEYS
+      ? { versions: e.KEYS_ENCRYPTION_KEYS, ephemeral: false }
+      : {
+          versions: [
+            {
+              version: SINGLE_KEY_VERSION,
+              secret: e.KEYS_ENCRYPTION_KEY ? parseEncryptionKey(e.KEYS_ENCRYPTION_KEY) : randomBytes(32),
+            },
+          ],
+          ephemeral: !e.KEYS_ENCRYPTION_KEY,
+        },
     apiKeyEnvironment: e.API_KEY_ENVIRONMENT ?? (production ? 'live' : 'test'),
     trustedProxyHops: e.TRUST_PROXY ?? 0,
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'switchyard:',

@@ -65,6 +65,20 @@ export const errorCatalogue = {
     status: 503,
     message: 'This instance is shutting down: subscribe again (with `after` where the field has it).',
   },
+  EXCHANGE_KEY_INVALID: {
+    status: 400,
+    message:
+      'The exchange does not accept this API key (unknown, deleted, a wrong secret, or not allowed from here).',
+  },
+  EXCHANGE_KEY_TOO_POWERFUL: {
+    status: 400,
+    message: 'This exchange key can withdraw funds: link a key with reading (and trading) permission only.',
+  },
+  EXCHANGE_KEY_UNRESTRICTED: {
+    status: 400,
+    message:
+      "This exchange key is not IP-restricted: restrict it to the gateway's addresses on the exchange.",
+  },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
@@ -104,6 +118,14 @@ export function gatewayError(
  */
 export const warningCatalogue = {
   KEY_DEPRECATED: { message: 'This API key was rotated: switch to its replacement before the sunset.' },
+  KEY_ROTATION_DUE: {
+    message:
+      'A linked exchange key used for this answer is due for rotation: link a new key, unlink the old one.',
+  },
+  EXCHANGE_KEY_UNRESTRICTED: {
+    message:
+      "A linked exchange key is not IP-restricted: restrict it to the gateway's addresses on the exchange.",
+  },
 } as const satisfies Record<string, { message: string }>;
 
 export type WarningCode = keyof typeof warningCatalogue;

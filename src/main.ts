@@ -83,12 +83,6 @@ export async function startSwitchyard(
       : config.upstreams.targets;
   const metrics = createMetrics();
   const tracing = config.tracing ? createTracing(config.tracing, logger) : undefined;
-  const sources = connectSources(list, targets, {
-    timeoutMs: config.upstreamTimeoutMs,
-    observer: createUpstreamTelemetry({ metrics, tracer: tracing?.tracer }),
-    resilience: { dedup: config.upstreamDedup },
-    streams: metrics.streams,
-  });
   const redisTarget = config.redisUrl ?? config.redisSentinel;
   const redis = redisTarget ? await connectRedis(redisTarget, logger, metrics) : undefined;
 
@@ -104,6 +98,15 @@ export async function startSwitchyard(
     onLeaseFallback: () => metrics.redisErrors.inc({ kind: 'command' }),
   });
   const identity = createIdentity({ config, logger, redis, stores });
+  const sources = connectSources(list, targets, {
+    timeoutMs: config.upstreamTimeoutMs,
+    observer: createUpstreamTelemetry({ metrics, tracer: tracing?.tracer }),
+    resilience: { dedup: config.upstreamDedup },
+    streams: metrics.streams,
+    // Sources that keep users' secrets (exchange keys): the keyring, the system of record, the trail.
+    vault: { envelopes: identity.crypto.envelopes, database, audit: stores.audit, now: Date.now },
+    settings: config.sourceSettings,
+  });
   // Every usable key in this instance's cache before it serves: known keys then survive a PostgreSQL
   // outage for the cache's stale window even if nobody has used them here yet.
   const warmed = await identity.keys.warm();

@@ -42,6 +42,7 @@ import { useSchemaDisclosure } from './plugins/use-schema-disclosure.js';
 import { useSignedMutations } from './plugins/use-signed-mutations.js';
 import { useSubscriptions } from './plugins/use-subscriptions.js';
 import { useTracing } from './plugins/use-tracing.js';
+import { createRequestWarnings } from './plugins/use-warnings.js';
 import type { NonceStore } from './signing/nonce-store.js';
 import type { PersistedOperationStore } from './stores/persisted-operations.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from './stores/rate-limit.js';
@@ -127,7 +128,8 @@ export function createGateway({
   const costs = createOperationCostEstimator();
   // One analysis per operation, shared by every policy that reads the document.
   const analyzer = createOperationAnalyzer(schema);
-  const keyDeprecation = createKeyDeprecationTracker();
+  const warnings = createRequestWarnings();
+  const keyDeprecation = createKeyDeprecationTracker(warnings);
   const authentication = createAuthenticationPlugin({
     authenticate,
     onDeprecatedKey: keyDeprecation.mark,
@@ -166,6 +168,7 @@ export function createGateway({
       logger,
       keys,
       authenticationOf: authentication.authenticationOf,
+      warnings,
     }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
@@ -207,6 +210,7 @@ export function createGateway({
       useBodyLimit(),
       useInputLimits(),
       useCsrfPrevention(),
+      warnings.plugin,
       keyDeprecation.plugin,
       // Before the document is even parsed: a bad credential is a 401 whatever the document holds.
       authentication.plugin,

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createKeyCrypto, parseEncryptionKey } from '../keys/crypto.js';
+import { createKeyCrypto, type KeyCrypto } from '../keys/crypto.js';
 import { createKeyService, type KeyService } from '../keys/service.js';
 import type { NonceStore } from '../signing/nonce-store.js';
 import { createStores, type Stores } from '../stores/index.js';
@@ -20,6 +20,8 @@ export interface Identity {
   nonces: NonceStore;
   jwt: JwtVerifier | null;
   authenticate: Authenticator;
+  /** The keyring's crypto: API-key hashes and sealed secrets, and envelopes for other records. */
+  crypto: KeyCrypto;
   /** Whether keys live in this process only (no Redis). */
   inMemory: boolean;
   /** Stops the usage flush timer after a last flush; closes the stores only if it created them. */
@@ -27,10 +29,7 @@ export interface Identity {
 }
 
 export interface IdentityOptions {
-  config: Pick<
-    Config,
-    'jwt' | 'keysEncryptionKey' | 'apiKeyEnvironment' | 'trustedProxyHops' | 'redisKeyPrefix'
-  >;
+  config: Pick<Config, 'jwt' | 'keyring' | 'apiKeyEnvironment' | 'trustedProxyHops' | 'redisKeyPrefix'>;
   logger: Logger;
   redis: Redis | undefined;
   /**
@@ -49,10 +48,10 @@ export function createIdentity({
   stores: given,
   usageFlushMs = 5000,
 }: IdentityOptions): Identity {
-  if (config.keysEncryptionKey.ephemeral) {
-    logger.warn('KEYS_ENCRYPTION_KEY is not set: using a random key for this process (keys die with it)');
+  if (config.keyring.ephemeral) {
+    logger.warn('KEYS_ENCRYPTION_KEYS is not set: using a random key for this process (keys die with it)');
   }
-  const crypto = createKeyCrypto(parseEncryptionKey(config.keysEncryptionKey.value));
+  const crypto = createKeyCrypto(config.keyring.versions);
   const owned = given ? undefined : createStores({ redis, prefix: config.redisKeyPrefix, logger });
   const stores = given ?? owned!;
   const keys = createKeyService({
@@ -79,6 +78,7 @@ export function createIdentity({
     keys,
     nonces: stores.nonces,
     jwt,
+    crypto,
     authenticate: createAuthenticator({ keys, jwt, trustedProxyHops: config.trustedProxyHops }),
     inMemory: stores.kind === 'memory',
     async close() {

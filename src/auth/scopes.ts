@@ -4,6 +4,7 @@ export const KNOWN_SCOPES = [
   'market:read',
   'portfolio:read',
   'trade:write',
+  'exchanges:write',
   'keys:self',
   'keys:admin',
   'schema:introspect',

@@ -43,8 +43,10 @@ export async function withKeys<T>(
     throw usageError(
       "DATABASE_URL (or REDIS_URL / REDIS_SENTINELS) must point at the gateways' stores (memory keys live inside one gateway process)",
     );
-  if (pepper && config.keysEncryptionKey.ephemeral)
-    throw usageError("KEYS_ENCRYPTION_KEY must be the gateways' (keys are hashed with it); it is not set");
+  if (pepper && config.keyring.ephemeral)
+    throw usageError(
+      "KEYS_ENCRYPTION_KEYS (or KEYS_ENCRYPTION_KEY) must be the gateways' (keys are hashed with it); it is not set",
+    );
   const [{ Redis }, { createIdentity }, { createStores }] = await Promise.all([
     import('ioredis'),
     import('../auth/identity.js'),

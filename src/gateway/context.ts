@@ -10,6 +10,7 @@ import type { PrincipalContext } from '../auth/principal.js';
 import { gatewayError } from '../errors.js';
 import type { KeyService } from '../keys/service.js';
 import { requestIdOf } from '../plugins/use-request-id.js';
+import type { RequestWarnings } from '../plugins/use-warnings.js';
 import { requestTelemetryOf } from '../telemetry/request-telemetry.js';
 import { type ConnectedSources, capabilityProvider } from './registry.js';
 import type { RequestScope } from './source.js';
@@ -43,10 +44,18 @@ export interface ContextFactoryOptions {
   keys: KeyService;
   /** The request's verified identity (src/plugins/use-authentication.ts ran before any context). */
   authenticationOf: (request: Request) => Authentication;
+  /** Where a resolver's warnings go (`extensions.warnings` of the answer). */
+  warnings?: RequestWarnings | undefined;
 }
 
 /** Returns Yoga's `context` function: the request's principal and fresh loaders of every source. */
-export function createContextFactory({ sources, logger, keys, authenticationOf }: ContextFactoryOptions) {
+export function createContextFactory({
+  sources,
+  logger,
+  keys,
+  authenticationOf,
+  warnings,
+}: ContextFactoryOptions) {
   const connected = Object.values(sources);
   const accounts = capabilityProvider(
     connected.map((c) => c.entry),
@@ -64,6 +73,7 @@ export function createContextFactory({ sources, logger, keys, authenticationOf }
       log,
       // Upstream calls count towards this request's metrics, access log line and trace.
       telemetry: requestTelemetryOf(request),
+      warn: warnings ? (warning) => warnings.add(request, warning) : undefined,
     };
     const loaders: Record<string, unknown> = {};
     for (const { source } of connected) loaders[source.name] = source.createLoaders(scope);

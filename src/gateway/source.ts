@@ -10,9 +10,14 @@
 
 import type { IResolvers } from '@graphql-tools/utils';
 import type { ServiceClientConstructor } from '@grpc/grpc-js';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import type { RunningSandbox, SandboxOptions } from '../../sources/sandbox-kit/types.js';
 import type { Principal } from '../auth/principal.js';
+import type { GatewayWarning } from '../errors.js';
+import type { EnvelopeCipher } from '../keys/keyring.js';
+import type { AuditLog } from '../keys/stores.js';
 import type { TopicHubObserver } from '../streams/topic-hub.js';
 import { createGrpcUpstream, type GrpcUpstream } from '../upstream/grpc.js';
 import { createHttpUpstream, type HttpUpstream } from '../upstream/http.js';
@@ -32,6 +37,8 @@ export interface RequestScope {
    * upstream call so metrics, logs and traces attribute the call to this request.
    */
   readonly telemetry?: UpstreamCallScope | undefined;
+  /** Adds a warning to the answer's `extensions.warnings` (a credential due for rotation). */
+  readonly warn?: ((warning: GatewayWarning) => void) | undefined;
 }
 
 /** What composing the public schema needs of a source: its SDL and resolvers, no connection. */
@@ -58,10 +65,29 @@ export interface StreamObserver extends TopicHubObserver {
   countConflated?(hub: string): void;
 }
 
+/**
+ * What a source that keeps users' secrets is given (exchange's linked keys): the gateway's keyring
+ * and its system of record.
+ */
+export interface SourceVault {
+  /** Envelope encryption under the gateway's keyring (KEYS_ENCRYPTION_KEYS). */
+  readonly envelopes: EnvelopeCipher;
+  /** PostgreSQL (DATABASE_URL, migrated); undefined: memory, this process only (demo, tests). */
+  readonly database: Pool | undefined;
+  /** The append-only audit trail. */
+  readonly audit: AuditLog;
+  /** Clock, in ms. */
+  readonly now: () => number;
+}
+
 /** What a source is built with beside its upstream. */
 export interface SourceSetup {
   /** Receives the source's feed events (metrics). */
   readonly streams?: StreamObserver | undefined;
+  /** The keyring and the system of record, for a source that keeps secrets. */
+  readonly vault?: SourceVault | undefined;
+  /** The source's own settings, as its entry's `settings` schema parsed them from the environment. */
+  readonly settings?: unknown;
 }
 
 /** A source bound to its live upstream connection. */
@@ -80,6 +106,10 @@ export interface ConnectOptions {
   readonly resilience?: ResilienceOptions | undefined;
   /** Receives the sources' feed events (metrics). */
   readonly streams?: StreamObserver | undefined;
+  /** The keyring and the system of record (sources that keep secrets). */
+  readonly vault?: SourceVault | undefined;
+  /** Each source's settings by source name (Config.sourceSettings). */
+  readonly settings?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Starts a source's sandbox: a real server of its contract with deterministic data and faults. */
@@ -119,6 +149,11 @@ export interface SourceEntry<TName extends string = string, TLoaders = unknown> 
   readonly codegen: { readonly context: string; readonly mappers: Readonly<Record<string, string>> };
   /** Entry script of the sandbox as a process (`npm run sandboxes`, compose), from the repository root. */
   readonly sandboxScript: string;
+  /**
+   * The source's own variables (beside `variable`), validated with the gateway's configuration: a
+   * bad value stops the process at start with a message naming it.
+   */
+  readonly settings?: SourceSettingsSchema | undefined;
   /** The sandbox, loaded lazily: production never imports sandbox code. */
   loadSandbox(): Promise<StartSandbox>;
   /** Connects to the upstream at `target` (an http(s) URL, or host:port for gRPC). */
@@ -139,9 +174,13 @@ interface EntryBase<TName extends string, TLoaders> {
   readonly defaultPort: number;
   readonly codegen: SourceEntry['codegen'];
   readonly sandboxScript: string;
+  readonly settings?: SourceSettingsSchema;
   loadSandbox(): Promise<StartSandbox>;
   readonly capabilities?: SourceCapabilities<TLoaders>;
 }
+
+/** A source's settings: a zod object over environment variables (strings in, typed values out). */
+export type SourceSettingsSchema = z.ZodObject;
 
 /** An entry for a REST upstream reached over one pooled undici connection set. */
 export function httpSource<TName extends string, TLoaders>(
@@ -154,7 +193,7 @@ export function httpSource<TName extends string, TLoaders>(
     ...rest,
     name: entry.definition.name,
     transport: 'http',
-    connect(target, { timeoutMs, observer, resilience, streams }) {
+    connect(target, { timeoutMs, observer, resilience, streams, vault, settings }) {
       const upstream = createHttpUpstream({
         name: rest.definition.name,
         url: target,
@@ -162,7 +201,7 @@ export function httpSource<TName extends string, TLoaders>(
         observer,
         resilience,
       });
-      const source = create(upstream, { streams });
+      const source = create(upstream, { streams, vault, settings: settings?.[rest.definition.name] });
       return {
         source,
         close: async () => {
@@ -187,7 +226,7 @@ export function grpcSource<TName extends string, TLoaders>(
     ...rest,
     name: entry.definition.name,
     transport: 'grpc',
-    connect(target, { timeoutMs, observer, resilience, streams }) {
+    connect(target, { timeoutMs, observer, resilience, streams, vault, settings }) {
       const upstream = createGrpcUpstream(service, {
         name: rest.definition.name,
         address: target,
@@ -195,7 +234,7 @@ export function grpcSource<TName extends string, TLoaders>(
         observer,
         resilience,
       });
-      const source = create(upstream, { streams });
+      const source = create(upstream, { streams, vault, settings: settings?.[rest.definition.name] });
       return {
         source,
         close: async () => {

@@ -1,62 +1,106 @@
 /**
- * Key material derived from KEYS_ENCRYPTION_KEY: the pepper of the API-key hash (HMAC-SHA256) and
- * the AES-256-GCM box that keeps HMAC signing secrets encrypted at rest. HKDF gives each purpose
- * its own key, so one configured secret never serves two algorithms.
+ * What API keys need of the keyring (keyring.ts): the keyed hash of a presented key (HMAC-SHA256
+ * under the pepper of a ring version) and the box of HMAC signing secrets at rest (an envelope).
+ *
+ * Hashes record the pepper's version (`v2:<hex>`), so a rotated ring still verifies keys hashed
+ * under an older version; `isCurrent` tells the caller to re-hash on the key's next use (the only
+ * moment the key itself is at hand). Hashes from before the ring (bare hex) and sealed secrets of
+ * the first format (`v1.<iv>.<tag>.<ct>`) are still read, by every version of the ring.
  */
+import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+  createEnvelopeCipher,
+  type DerivedKeys,
+  deriveKeys,
+  type EnvelopeCipher,
+  type KeyringVersion,
+  SINGLE_KEY_VERSION,
+} from './keyring.js';
+
+export { parseEncryptionKey } from './keyring.js';
 
 export interface KeyCrypto {
-  /** Keyed hash of a presented API key, hex. */
+  /** Keyed hash of a presented API key under the active pepper: `<version>:<hex>`. */
   hashKey(key: string): string;
-  /** Constant-time comparison of a presented key with a stored hash. */
+  /** Constant-time comparison of a presented key with a stored hash of any version of the ring. */
   matches(key: string, storedHash: string): boolean;
-  /** Encrypts a secret for storage: `v1.<iv>.<tag>.<ciphertext>` (base64url). */
+  /** Whether a stored hash or sealed secret is under the active version (else: re-hash or re-wrap). */
+  isCurrent(stored: string): boolean;
+  /** Encrypts a signing secret for storage (an envelope under the active KEK). */
   seal(secret: Uint8Array): string;
-  /** Decrypts what seal produced; throws when tampered with or sealed under another key. */
+  /** Decrypts what seal produced; throws when tampered with or sealed under a key not in the ring. */
   open(sealed: string): Buffer;
+  /** The same secret, sealed under the active KEK (unchanged when it already is). */
+  reseal(sealed: string): string;
+  /** The ring's envelope encryption, for other records (linked exchange keys). */
+  readonly envelopes: EnvelopeCipher;
 }
 
-/** Parses KEYS_ENCRYPTION_KEY: 32 bytes as base64, base64url or hex. */
-export function parseEncryptionKey(value: string): Buffer {
-  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
-  if (bytes.length !== 32) throw new Error('must be 32 bytes, as 64 hex characters or base64');
-  return bytes;
-}
+/** The context every sealed signing secret is bound to. */
+const SIGNING_SECRET_CONTEXT = 'api-key-signing-secret';
+const VERSIONED_HASH = /^([A-Za-z0-9_-]{1,16}):([0-9a-f]{64})$/;
+const LEGACY_HASH = /^[0-9a-f]{64}$/;
 
-export function createKeyCrypto(masterKey: Uint8Array): KeyCrypto {
-  const derive = (info: string) => Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), info, 32));
-  const pepper = derive('switchyard/api-key-hash/v1');
-  const boxKey = derive('switchyard/signing-secret-box/v1');
-  const hashKey = (key: string) => createHmac('sha256', pepper).update(key).digest('hex');
-  return {
-    hashKey,
-    matches(key, storedHash) {
-      const presented = Buffer.from(hashKey(key), 'hex');
-      const stored = Buffer.from(storedHash, 'hex');
-      return presented.length === stored.length && timingSafeEqual(presented, stored);
-    },
-    seal(secret) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', boxKey, iv);
-      const ciphertext = Buffer.concat([cipher.update(secret), cipher.final()]);
-      return ['v1', iv, cipher.getAuthTag(), ciphertext]
-        .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
-        .join('.');
-    },
-    open(sealed) {
-      const [version, iv, tag, ciphertext] = sealed.split('.');
-      if (version !== 'v1' || !iv || !tag || ciphertext === undefined)
-        throw new Error('unknown sealed secret format');
-      const decipher = createDecipheriv('aes-256-gcm', boxKey, Buffer.from(iv, 'base64url'));
+/** The key crypto of a keyring (the first version active), or of one key (the ring `v1:<key>`). */
+export function createKeyCrypto(ring: readonly KeyringVersion[] | Uint8Array): KeyCrypto {
+  const versions: readonly KeyringVersion[] =
+    ring instanceof Uint8Array ? [{ version: SINGLE_KEY_VERSION, secret: Buffer.from(ring) }] : ring;
+  const derived = versions.map(deriveKeys);
+  const active = derived[0];
+  if (!active) throw new Error('the keyring is empty');
+  const byVersion = new Map(derived.map((keys) => [keys.version, keys]));
+  const envelopes = createEnvelopeCipher(derived);
+  const hmac = (keys: DerivedKeys, key: string) => createHmac('sha256', keys.pepper).update(key).digest();
+  const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
+
+  function openLegacy(sealed: string): Buffer {
+    const [, iv, tag, ciphertext] = sealed.split('.');
+    if (!iv || !tag || ciphertext === undefined) throw new Error('unknown sealed secret format');
+    for (const keys of derived) {
+      const decipher = createDecipheriv('aes-256-gcm', keys.legacyBox, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+      try {
+        return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+      } catch {
+        // sealed under another version: try the next
+      }
+    }
+    throw new Error('sealed secret does not open under any version of the keyring');
+  }
+  const open = (sealed: string) =>
+    sealed.startsWith('v1.') ? openLegacy(sealed) : envelopes.open(sealed, SIGNING_SECRET_CONTEXT);
+
+  return {
+    envelopes,
+    hashKey: (key) => `${active.version}:${hmac(active, key).toString('hex')}`,
+    matches(key, storedHash) {
+      const versioned = VERSIONED_HASH.exec(storedHash);
+      if (versioned) {
+        const keys = byVersion.get(versioned[1]!);
+        return keys !== undefined && same(hmac(keys, key), Buffer.from(versioned[2]!, 'hex'));
+      }
+      if (!LEGACY_HASH.test(storedHash)) return false;
+      // Made before the ring recorded versions: any version may have made it (at most a few HMACs).
+      const stored = Buffer.from(storedHash, 'hex');
+      let found = false;
+      for (const keys of derived) found = same(hmac(keys, key), stored) || found;
+      return found;
+    },
+    isCurrent(stored) {
+      if (stored.startsWith('v1.') || LEGACY_HASH.test(stored)) return false;
+      const versioned = VERSIONED_HASH.exec(stored);
+      return versioned ? versioned[1] === active.version : envelopes.versionOf(stored) === active.version;
+    },
+    seal: (secret) => envelopes.seal(secret, SIGNING_SECRET_CONTEXT),
+    open,
+    reseal(sealed) {
+      if (!sealed.startsWith('v1.')) return envelopes.rewrap(sealed, SIGNING_SECRET_CONTEXT);
+      const secret = open(sealed);
+      try {
+        return envelopes.seal(secret, SIGNING_SECRET_CONTEXT);
+      } finally {
+        secret.fill(0);
+      }
     },
   };
 }

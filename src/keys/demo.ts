@@ -19,7 +19,7 @@ export async function seedDemoKeys(keys: KeyService, now = Date.now()): Promise<
     {
       clientId: 'user-1',
       name: 'demo',
-      scopes: ['market:read', 'portfolio:read', 'trade:write', 'keys:self'],
+      scopes: ['market:read', 'portfolio:read', 'trade:write', 'exchanges:write', 'keys:self'],
       plan: 'pro',
       expiresAt,
       signing: {

@@ -42,7 +42,12 @@ export type AuditEventType =
   | 'key.rotated'
   | 'key.revoked'
   | 'key.revoked_all'
-  | 'key.refused';
+  | 'key.refused'
+  /** A user's exchange key linked, unlinked, refused at link time, or failing when used. */
+  | 'exchange.linked'
+  | 'exchange.unlinked'
+  | 'exchange.refused'
+  | 'exchange.use_failed';
 
 export interface AuditEvent {
   type: AuditEventType;
@@ -56,6 +61,9 @@ export interface AuditEvent {
   reason?: string | undefined;
   ip?: string | undefined;
   requestId?: string | undefined;
+  /** exchange.* events: the linked account, and the fingerprint of its key (never the key). */
+  exchangeAccountId?: string | undefined;
+  keyFingerprint?: string | undefined;
 }
 
 /** Usage seen by one instance since its last flush, applied to the store in one write. */

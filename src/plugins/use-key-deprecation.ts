@@ -5,6 +5,7 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import { gatewayWarning } from '../errors.js';
+import type { RequestWarnings } from './use-warnings.js';
 
 export interface KeyDeprecation {
   sunsetAt: string;
@@ -12,27 +13,9 @@ export interface KeyDeprecation {
 }
 
 /** Links a request to its key's deprecation (set at authentication, read by the plugin). */
-export function createKeyDeprecationTracker() {
+export function createKeyDeprecationTracker(warnings: RequestWarnings) {
   const deprecations = new WeakMap<Request, KeyDeprecation>();
   const plugin: Plugin = {
-    onResultProcess({ request, result, setResult }) {
-      const deprecation = deprecations.get(request);
-      if (
-        !deprecation ||
-        Array.isArray(result) ||
-        !result ||
-        typeof result !== 'object' ||
-        Symbol.asyncIterator in result
-      )
-        return;
-      const warning = gatewayWarning(
-        'KEY_DEPRECATED',
-        `This API key was rotated: switch to key ${deprecation.replacedBy} before ${deprecation.sunsetAt}.`,
-        { sunset: deprecation.sunsetAt, replacedBy: deprecation.replacedBy },
-      );
-      const extensions = (result as { extensions?: Record<string, unknown> }).extensions ?? {};
-      setResult({ ...result, extensions: { ...extensions, warnings: [warning] } });
-    },
     onResponse({ request, response }) {
       const deprecation = deprecations.get(request);
       if (!deprecation) return;
@@ -41,7 +24,17 @@ export function createKeyDeprecationTracker() {
     },
   };
   return {
-    mark: (request: Request, deprecation: KeyDeprecation) => deprecations.set(request, deprecation),
+    mark(request: Request, deprecation: KeyDeprecation) {
+      deprecations.set(request, deprecation);
+      warnings.add(
+        request,
+        gatewayWarning(
+          'KEY_DEPRECATED',
+          `This API key was rotated: switch to key ${deprecation.replacedBy} before ${deprecation.sunsetAt}.`,
+          { sunset: deprecation.sunsetAt, replacedBy: deprecation.replacedBy },
+        ),
+      );
+    },
     plugin,
   };
 }

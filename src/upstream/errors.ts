@@ -19,12 +19,16 @@ export class UpstreamError extends Error {
     readonly code: UpstreamErrorCode,
     readonly source: string,
     readonly detail: string,
-    options?: { cause?: unknown; status?: number; retryAfterMs?: number | undefined },
+    options?: { cause?: unknown; status?: number; retryAfterMs?: number | undefined; body?: unknown },
   ) {
     super(`${source}: ${detail}`, options);
     this.status = options?.status;
     this.retryAfterMs = options?.retryAfterMs;
+    // Not enumerable: never serialised into a log line with the error.
+    Object.defineProperty(this, 'body', { value: options?.body, enumerable: false });
   }
+  /** The upstream's parsed error body, when the call asked for it (HttpCallOptions.clientErrors). */
+  declare readonly body: unknown;
   /** The upstream's own status: HTTP status code or gRPC status code, when it answered. */
   readonly status: number | undefined;
   /** How long the upstream asked us to wait before trying again (`Retry-After` of a 503/429), in ms. */

@@ -42,6 +42,18 @@ export interface HttpUpstreamOptions {
 export interface HttpCallOptions extends UpstreamCallOptions {
   /** Route template for metrics and span names (`/v1/tokens/{id}`); default: the path without its query. */
   readonly route?: string;
+  /**
+   * Headers of this call (a caller's credentials upstream). A call with headers is never shared
+   * with identical GETs in flight: the answer is that caller's.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * 4xx answers are the caller's (a refused credential, a bad parameter), not a sign the upstream
+   * is unwell: they fail as BAD_USER_INPUT (404 NOT_FOUND) with the upstream's JSON body on
+   * `UpstreamError.body` (for the source to read, never for the client), are never retried, and
+   * never count towards the breaker. @default false: 4xx other than 400/404 count as unavailable
+   */
+  readonly clientErrors?: boolean;
 }
 
 /** A REST upstream: the part of undici a source client needs. */
@@ -95,7 +107,7 @@ export function createHttpUpstream({
     // Headers are not part of the key (they carry the request id and trace context): a source that
     // sends per-caller credentials upstream must turn deduplication off for its upstream.
     return policies.execute(
-      { operation, idempotent: true, key: policies.dedup ? path : undefined },
+      { operation, idempotent: true, key: policies.dedup && !options.headers ? path : undefined },
       (signal) => attempt<T>(path, operation, options, signal),
       options.signal,
     );
@@ -109,9 +121,9 @@ export function createHttpUpstream({
     signal: AbortSignal | undefined,
   ): Promise<T> {
     let headers: Record<string, string> | undefined = options.requestId
-      ? { 'x-request-id': options.requestId }
-      : undefined;
-    if (observer === undefined) return (await exchange<T>(path, headers, signal)).value;
+      ? { ...options.headers, 'x-request-id': options.requestId }
+      : options.headers;
+    if (observer === undefined) return (await exchange<T>(path, headers, signal, options.clientErrors)).value;
     const carrier: Record<string, string> = {};
     const end = observer.startCall(
       { source: name, transport: 'http', method: 'GET', operation, scope: options.scope },
@@ -119,7 +131,7 @@ export function createHttpUpstream({
     );
     headers = { ...headers, ...carrier };
     try {
-      const { value, status } = await exchange<T>(path, headers, signal);
+      const { value, status } = await exchange<T>(path, headers, signal, options.clientErrors);
       end('ok', undefined, status);
       return value;
     } catch (err) {
@@ -132,8 +144,9 @@ export function createHttpUpstream({
   /** One request and its JSON answer; every failure is an UpstreamError. */
   async function exchange<T>(
     path: string,
-    headers: Record<string, string> | undefined,
+    headers: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal | undefined,
+    clientErrors = false,
   ): Promise<{ value: T; status: number }> {
     // undici arms its timeouts on a ~0.5 s tick past 1 s, so they fire up to a second late: this
     // exact timer aborts the request (headers and body) at timeoutMs, through the same signal as the
@@ -165,6 +178,14 @@ export function createHttpUpstream({
       signal?.removeEventListener('abort', onAbort);
     }
     const { statusCode } = response;
+    if (clientErrors && statusCode >= 400 && statusCode < 500 && statusCode !== 408 && statusCode !== 429) {
+      throw new UpstreamError(
+        statusCode === 404 ? 'NOT_FOUND' : 'BAD_USER_INPUT',
+        name,
+        `HTTP ${statusCode} for GET ${pathOnly(path)}`,
+        { status: statusCode, body: parseOrUndefined(text) },
+      );
+    }
     if (statusCode < 200 || statusCode >= 300) {
       throw new UpstreamError(
         statusCode === 404 ? 'NOT_FOUND' : statusCode === 400 ? 'BAD_USER_INPUT' : 'UPSTREAM_UNAVAILABLE',
@@ -197,6 +218,14 @@ export function createHttpUpstream({
       await Promise.all([pool.close(), streams.close()]);
     },
   };
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function pathOnly(path: string): string {

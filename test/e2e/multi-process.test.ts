@@ -129,7 +129,7 @@ describe.skipIf(!redis)('deployed as separate processes: 4 sandboxes, 2 gateways
       }),
     );
     const wiring = Object.fromEntries(sandboxes) as Record<SourceName, { host: string; port: number }>;
-    const secrets = { KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const secrets = { KEYS_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')}` };
     // A namespace of this run in the shared Redis: other tests' keys, nonces and counters stay apart.
     const isolation = { REDIS_KEY_PREFIX: `e2e:${runId}:` };
     for (let replica = 1; replica <= GATEWAY_REPLICAS; replica++) {

@@ -202,7 +202,7 @@ describe.skipIf(!haveNginx || !redis)('nginx (deploy/nginx.conf) in front of two
       }),
     );
     const wiring = Object.fromEntries(sandboxes) as Record<SourceName, { host: string; port: number }>;
-    const secrets = { KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const secrets = { KEYS_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')}` };
     const isolation = { REDIS_KEY_PREFIX: `e2e-nginx:${runId}:` };
     gatewayEnv = (port) => ({
       ...gatewayEnvironment({ sandboxes: wiring, redisUrl: redis!.url, host: '127.0.0.1', port, secrets }),

@@ -54,6 +54,7 @@ describe('a source plugged in as data', () => {
       SIGNALS_URL: 'http://signals:7002',
       PORTFOLIO_ADDR: 'portfolio:7003',
       TRADING_ADDR: 'trading:7004',
+      EXCHANGE_URL: 'http://exchange:7005',
     };
     expect(() => loadConfig(others, false, { sources: list })).toThrow(/NEWS_URL: must be set too/);
     expect(() => loadConfig({ ...others, NEWS_URL: 'news:7099' }, false, { sources: list })).toThrow(

@@ -126,6 +126,7 @@ export async function startTestGateway({
       SIGNALS_URL: sandboxes.signals.target,
       PORTFOLIO_ADDR: sandboxes.portfolio.target,
       TRADING_ADDR: sandboxes.trading.target,
+      EXCHANGE_URL: sandboxes.exchange.target,
       ...(database ? { DATABASE_URL: database.url } : {}),
       ...env,
     },

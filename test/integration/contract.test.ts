@@ -153,7 +153,13 @@ describe('HTTP contract and bad input', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { status: string; checks: Record<string, { ok: boolean }> };
     expect(body.status).toBe('ready');
-    expect(Object.keys(body.checks).sort()).toEqual(['market', 'portfolio', 'signals', 'trading']);
+    expect(Object.keys(body.checks).sort()).toEqual([
+      'exchange',
+      'market',
+      'portfolio',
+      'signals',
+      'trading',
+    ]);
   });
 
   it('refuses a mutation over GET with 405', async () => {

@@ -22,8 +22,9 @@ describe('demo mode (no upstream configured)', () => {
     await running.close();
   });
 
-  it('starts the four sandboxes in-process', () => {
+  it('starts every sandbox in-process', () => {
     expect(Object.keys(running.sandboxes ?? {}).sort()).toEqual([
+      'exchange',
       'market',
       'portfolio',
       'signals',

@@ -91,6 +91,7 @@ describe.skipIf(!redis || !postgres)('graceful shutdown of a gateway process', (
       SIGNALS_URL: sandboxes.signals.target,
       PORTFOLIO_ADDR: sandboxes.portfolio.target,
       TRADING_ADDR: sandboxes.trading.target,
+      EXCHANGE_URL: sandboxes.exchange.target,
     });
   });
   afterAll(async () => {

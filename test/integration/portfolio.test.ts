@@ -78,14 +78,14 @@ describe('portfolio across four upstreams', () => {
       expect(portfolio.accountId).toBe(accountId);
       expect(portfolio.positions).toHaveLength(count);
       expect(portfolio.positions).toEqual(expectedPositions(accountId));
-      expect(gateway.calls()).toEqual({ portfolio: 1, market: 1, signals: 1, trading: 0 });
+      expect(gateway.calls()).toEqual({ portfolio: 1, market: 1, signals: 1, trading: 0, exchange: 0 });
     },
   );
 
   it('answers an empty account without calling market or signals', async () => {
     const reply = await gateway.graphql(PORTFOLIO, { accountId: 'acc-3' });
     expect(reply.body.data?.portfolio).toEqual({ accountId: 'acc-3', positions: [] });
-    expect(gateway.calls()).toEqual({ portfolio: 1, market: 0, signals: 0, trading: 0 });
+    expect(gateway.calls()).toEqual({ portfolio: 1, market: 0, signals: 0, trading: 0, exchange: 0 });
   });
 
   it("refuses another user's account and an unknown one alike, with FORBIDDEN", async () => {
@@ -132,6 +132,6 @@ describe('portfolio across four upstreams', () => {
     const orders = reply.body.data?.orders as { id: string; token: { symbol: string } }[];
     expect(orders.map((o) => o.id)).toEqual(['ord-1', 'ord-2', 'ord-3']);
     expect(orders[0]?.token.symbol).toBe('BTC');
-    expect(gateway.calls()).toEqual({ portfolio: 1, market: 1, signals: 0, trading: 1 });
+    expect(gateway.calls()).toEqual({ portfolio: 1, market: 1, signals: 0, trading: 1, exchange: 0 });
   });
 });

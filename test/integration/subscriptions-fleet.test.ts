@@ -64,6 +64,7 @@ describe.skipIf(!redis)('subscriptions on two instances', () => {
         SIGNALS_URL: a.sandboxes.signals.target,
         PORTFOLIO_ADDR: a.sandboxes.portfolio.target,
         TRADING_ADDR: a.sandboxes.trading.target,
+        EXCHANGE_URL: a.sandboxes.exchange.target,
       },
     });
   });

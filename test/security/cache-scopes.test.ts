@@ -26,6 +26,9 @@ const SELECTIONS: Record<string, string> = {
   'Query.orders': 'orders(accountId: "acc-1") { id status }',
   'Query.apiKeys': 'apiKeys(clientId: "user-1") { id scopes }',
   'Query.apiKeyAudit': 'apiKeyAudit(limit: 5) { type }',
+  // Never cached (maxAge 0), and held to the same test: a weaker credential never reads them.
+  'Query.exchangeAccounts': 'exchangeAccounts { id label }',
+  'Query.exchangeBalances': 'exchangeBalances(exchangeAccountId: "xa_none") { free }',
 };
 /**
  * Mutations are never cached: they are refused by signature and scope checks on every path. Nor are

@@ -336,7 +336,9 @@ describe('production without upstreams (finding 13)', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(timer);
     expect(code, output).toBe(1);
-    expect(output).toContain('MARKET_URL, SIGNALS_URL, PORTFOLIO_ADDR, TRADING_ADDR: required in production');
+    expect(output).toContain(
+      'MARKET_URL, SIGNALS_URL, PORTFOLIO_ADDR, TRADING_ADDR, EXCHANGE_URL: required in production',
+    );
     expect(output).not.toContain('Switchyard (demo upstreams in-process) at');
   }, 45_000);
 

@@ -38,8 +38,11 @@ async function tables(postgres: TestPostgres): Promise<string[]> {
 describe.skipIf(!first)('PostgreSQL migrations', () => {
   it('create every table in an empty schema once, and apply nothing the second time', async () => {
     expect(await tables(first!)).toEqual([]);
-    expect(await migrateDatabase(first!.pool, logger)).toEqual(['1780000000000_api-keys-and-audit']);
-    expect(await tables(first!)).toEqual(['api_keys', 'audit_events', 'pgmigrations']);
+    expect(await migrateDatabase(first!.pool, logger)).toEqual([
+      '1780000000000_api-keys-and-audit',
+      '1790000000000_exchange-accounts',
+    ]);
+    expect(await tables(first!)).toEqual(['api_keys', 'audit_events', 'exchange_accounts', 'pgmigrations']);
     expect(await migrateDatabase(first!.pool, logger)).toEqual([]);
     const { rows } = await first!.pool.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'api_keys'`,
@@ -54,7 +57,7 @@ describe.skipIf(!first)('PostgreSQL migrations', () => {
       migrateDatabase(postgres.pool, logger),
       migrateDatabase(postgres.pool, logger),
     ]);
-    expect([...a, ...b]).toEqual(['1780000000000_api-keys-and-audit']);
+    expect([...a, ...b]).toEqual(['1780000000000_api-keys-and-audit', '1790000000000_exchange-accounts']);
   });
 
   it('run by npm run db:migrate against DATABASE_URL', async () => {

@@ -8,6 +8,7 @@ const remote = {
   SIGNALS_URL: 'http://signals:8080',
   PORTFOLIO_ADDR: 'portfolio:50051',
   TRADING_ADDR: 'trading:50051',
+  EXCHANGE_URL: 'http://exchange:7005',
 };
 
 /** A production environment that loads: real upstreams, a master key and PostgreSQL. */
@@ -31,7 +32,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it('talks to real upstreams when all four are set', () => {
+  it('talks to real upstreams when all five are set', () => {
     expect(loadConfig(remote, false).upstreams).toEqual({
       mode: 'remote',
       targets: {
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
         signals: remote.SIGNALS_URL,
         portfolio: remote.PORTFOLIO_ADDR,
         trading: remote.TRADING_ADDR,
+        exchange: remote.EXCHANGE_URL,
       },
     });
   });
@@ -76,7 +78,7 @@ describe('loadConfig', () => {
     const run = () => loadConfig({ NODE_ENV: 'production', KEYS_ENCRYPTION_KEY: KEY }, false);
     expect(run).toThrow(ConfigError);
     expect(run).toThrow(
-      /MARKET_URL, SIGNALS_URL, PORTFOLIO_ADDR, TRADING_ADDR: required in production \(demo mode/,
+      /MARKET_URL, SIGNALS_URL, PORTFOLIO_ADDR, TRADING_ADDR, EXCHANGE_URL: required in production \(demo mode/,
     );
     expect(loadConfig({ NODE_ENV: 'development' }, false).upstreams).toEqual({ mode: 'demo' });
     expect(loadConfig({ NODE_ENV: 'test' }, false).upstreams).toEqual({ mode: 'demo' });
@@ -89,7 +91,7 @@ describe('loadConfig', () => {
 
   it('lists every problem of a production environment at once', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' }, false)).toThrow(
-      /TRADING_ADDR: required in production[\s\S]*KEYS_ENCRYPTION_KEY: required/,
+      /EXCHANGE_URL: required in production[\s\S]*KEYS_ENCRYPTION_KEYS \(or KEYS_ENCRYPTION_KEY\): required/,
     );
   });
 
@@ -165,15 +167,50 @@ describe('loadConfig', () => {
 
   it('requires KEYS_ENCRYPTION_KEY in production and with Redis, and checks its size', () => {
     expect(() => loadConfig({ ...remote, NODE_ENV: 'production' }, false)).toThrow(
-      /KEYS_ENCRYPTION_KEY: required/,
+      /KEYS_ENCRYPTION_KEYS \(or KEYS_ENCRYPTION_KEY\): required/,
     );
     expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, false)).toThrow(
-      /KEYS_ENCRYPTION_KEY: required/,
+      /KEYS_ENCRYPTION_KEYS \(or KEYS_ENCRYPTION_KEY\): required/,
     );
     expect(() => loadConfig({ KEYS_ENCRYPTION_KEY: 'c2hvcnQ=' }, false)).toThrow(
       /KEYS_ENCRYPTION_KEY: must be 32 bytes/,
     );
-    expect(loadConfig({}, false).keysEncryptionKey.ephemeral).toBe(true);
+    expect(loadConfig({}, false).keyring.ephemeral).toBe(true);
+  });
+
+  it('reads KEYS_ENCRYPTION_KEYS as a versioned ring, the first active, and never quotes a key', () => {
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('hex');
+    const ring = loadConfig({ KEYS_ENCRYPTION_KEYS: `v2:${k2},v1:${k1}` }, false).keyring;
+    expect(ring.ephemeral).toBe(false);
+    expect(ring.versions.map((v) => v.version)).toEqual(['v2', 'v1']);
+    expect(ring.versions[0]!.secret.equals(Buffer.alloc(32, 2))).toBe(true);
+    // KEYS_ENCRYPTION_KEY is the one-key ring v1.
+    const single = loadConfig({ KEYS_ENCRYPTION_KEY: k1 }, false).keyring.versions;
+    expect(single.map((v) => v.version)).toEqual(['v1']);
+    for (const [value, message] of [
+      [`v2:${k2},v2:${k1}`, /version v2 appears twice/],
+      [`v2:${k2},${k1}`, /entry 2: must be version:key/],
+      ['v2:c2hvcnQ=', /entry 1 \(v2\): must be 32 bytes/],
+      ['', /./],
+    ] as const) {
+      let error: unknown;
+      try {
+        loadConfig({ KEYS_ENCRYPTION_KEYS: value || ',' }, false);
+      } catch (err) {
+        error = err;
+      }
+      expect(String(error)).toMatch(message);
+      expect(String(error)).not.toContain(k1);
+      expect(String(error)).not.toContain(k2);
+    }
+    expect(() => loadConfig({ KEYS_ENCRYPTION_KEY: k1, KEYS_ENCRYPTION_KEYS: `v2:${k2}` }, false)).toThrow(
+      /KEYS_ENCRYPTION_KEY, KEYS_ENCRYPTION_KEYS: set one, not both/,
+    );
+    // Either satisfies production's and Redis's requirement.
+    expect(() =>
+      loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', KEYS_ENCRYPTION_KEYS: `v2:${k2}` }, false),
+    ).not.toThrow();
   });
 
   it('requires issuer and audience with a JWKS, and one JWKS source only', () => {

@@ -88,10 +88,10 @@ describe('deployment files (docker-compose.yml, Dockerfile, deploy/nginx.conf)',
   it('refuse a secret written into the file', () => {
     const problems = problemsOf(
       edited((services) => {
-        (services['gateway-1']!.environment as Record<string, string>).KEYS_ENCRYPTION_KEY = 'aGVsbG8=';
+        (services['gateway-1']!.environment as Record<string, string>).KEYS_ENCRYPTION_KEYS = 'v1:aGVsbG8=';
       }),
     );
-    expect(problems.some((p) => p.includes('KEYS_ENCRYPTION_KEY must come from the operator'))).toBe(true);
+    expect(problems.some((p) => p.includes('KEYS_ENCRYPTION_KEYS must come from the operator'))).toBe(true);
   });
 
   it('refuse a sandbox command that differs from deploy/commands.ts or runs a script that does not exist', () => {

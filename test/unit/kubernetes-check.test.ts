@@ -182,7 +182,7 @@ describe('checkKubernetes', () => {
 describe('productionRequiredVariables (src/config.ts)', () => {
   const samples: Record<string, string> = {
     DATABASE_URL: 'postgres://u:p@db:5432/s',
-    KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    KEYS_ENCRYPTION_KEYS: `v1:${Buffer.alloc(32, 7).toString('base64')}`,
     ...Object.fromEntries(
       sources.map((s) => [s.variable, s.transport === 'http' ? `http://${s.name}:1` : `${s.name}:1`]),
     ),

@@ -55,12 +55,23 @@ describe('schema policy', () => {
       ApiKey: 0,
       ApiKeyAuditEvent: 0,
       CreatedApiKey: 0,
+      // Balances and linked accounts are never cached, not even per user.
+      'Query.exchangeAccounts': 0,
+      'Query.exchangeBalances': 0,
     });
     const privateFields = policyEntries(policy, 'cacheControl')
       .filter(([, { scope }]) => scope === 'PRIVATE')
       .map(([coordinate]) => coordinate);
     expect(privateFields.sort()).toEqual(
-      ['Query.portfolio', 'Query.accounts', 'Query.orders', 'Query.apiKeys', 'Query.apiKeyAudit'].sort(),
+      [
+        'Query.portfolio',
+        'Query.accounts',
+        'Query.orders',
+        'Query.apiKeys',
+        'Query.apiKeyAudit',
+        'Query.exchangeAccounts',
+        'Query.exchangeBalances',
+      ].sort(),
     );
     expect(
       policyEntries(policy, 'invalidates')
