@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Signs a placeOrder with openssl and sends it with curl: RFC 9421 (Ed25519) + RFC 9530, the way
+# Signs a mutation with openssl and sends it with curl: RFC 9421 (Ed25519) + RFC 9530, the way
 # Switchyard verifies mutations. Usage:
-#   scripts/sign-with-openssl.sh <api key> <signing key id> <ed25519 private key PEM> [graphql URL]
+#   scripts/sign-with-openssl.sh <api key> <signing key id> <ed25519 private key PEM> [graphql URL] [body]
+# The body (a GraphQL-over-HTTP JSON request) defaults to a LIMIT order for acc-1.
 set -euo pipefail
 API_KEY="$1"; KEYID="$2"; PEM="$3"; URL="${4:-http://localhost:4000/graphql}"
 AUTHORITY=$(printf '%s' "$URL" | sed -E 's#^[a-z]+://([^/]+).*#\1#')   # host[:port], as in the URL
 REQ_PATH=$(printf '%s' "$URL" | sed -E 's#^[a-z]+://[^/]+##')          # /graphql
-BODY='{"query":"mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status clientOrderId } }","variables":{"i":{"accountId":"acc-1","tokenId":"bitcoin","side":"BUY","type":"LIMIT","quantity":"0.01","limitPrice":"60000","clientOrderId":"curl-'"$(date +%s)"'"}}}'
+BODY="${5:-}"
+if [ -z "$BODY" ]; then
+  BODY='{"query":"mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status clientOrderId } }","variables":{"i":{"accountId":"acc-1","tokenId":"bitcoin","side":"BUY","type":"LIMIT","quantity":"0.01","limitPrice":"60000","clientOrderId":"curl-'"$(date +%s)"'"}}}'
+fi
 
 # 1. Digest of the exact body bytes (RFC 9530).
 DIGEST="sha-256=:$(printf '%s' "$BODY" | openssl dgst -sha256 -binary | base64 | tr -d '\n'):"

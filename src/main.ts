@@ -529,9 +529,12 @@ async function main(): Promise<void> {
     const pemPath = demoKeyFile.path;
     process.stdout.write(
       `\nDemo API keys (shown once; GraphiQL is preset with user-1's):\n` +
-        `  user-1 (market:read portfolio:read trade:write keys:self): ${running.demoKeys['user-1']}\n` +
-        `  user-2 (market:read portfolio:read keys:self):             ${running.demoKeys['user-2']}\n` +
-        `user-1 signs mutations with keyid ${running.demoKeys.signer.keyId}; its Ed25519 private key is in ${pemPath}\n\n`,
+        `  user-1 (market:read portfolio:read trade:write exchanges:write keys:self): ${running.demoKeys['user-1']}\n` +
+        `  user-2 (market:read portfolio:read keys:self):                             ${running.demoKeys['user-2']}\n` +
+        `user-1 signs mutations with keyid ${running.demoKeys.signer.keyId}; its Ed25519 private key is in ${pemPath}\n` +
+        `Sandbox admin routes (faults, counters; the exchange's keys): ${Object.entries(running.sandboxes ?? {})
+          .map(([name, sandbox]) => `${name} ${sandbox.adminUrl}`)
+          .join(', ')}\n\n`,
     );
   }
 }

@@ -245,32 +245,36 @@ export function createCustody({ client, store, envelopes, audit, settings, now }
         reason,
       });
     },
-
-    /**
-     * Re-wraps every link's data key under the active KEK (the ciphertext is untouched); safe while
-     * gateways run: each record is replaced only if nobody changed it meanwhile.
-     */
-    async rewrapAll(): Promise<{ rewrapped: number; current: number; failed: string[] }> {
-      let rewrapped = 0;
-      let current = 0;
-      const failed: string[] = [];
-      for (let after: string | null = null; ; ) {
-        const page = await store.page(after, 200);
-        if (page.length === 0) break;
-        for (const account of page) {
-          try {
-            const next = envelopes.rewrap(account.sealed, envelopeContext(account.owner, account.id));
-            if (next === account.sealed) current++;
-            else if (await store.replaceSealed(account.id, account.sealed, next)) rewrapped++;
-          } catch {
-            failed.push(account.id);
-          }
-        }
-        after = page[page.length - 1]!.id;
-      }
-      return { rewrapped, current, failed };
-    },
   };
+}
+
+/**
+ * Re-wraps every link's data key under the active KEK (the ciphertext is untouched); safe while
+ * gateways run: a record is replaced only if nobody changed it meanwhile (an unlink, another
+ * rewrap). A record that does not open (tampered with, or its KEK gone) is reported, not touched.
+ */
+export async function rewrapLinkedAccounts(
+  store: LinkedAccountStore,
+  envelopes: EnvelopeCipher,
+): Promise<{ rewrapped: number; current: number; failed: string[] }> {
+  let rewrapped = 0;
+  let current = 0;
+  const failed: string[] = [];
+  for (let after: string | null = null; ; ) {
+    const page = await store.page(after, 200);
+    if (page.length === 0) break;
+    for (const account of page) {
+      try {
+        const next = envelopes.rewrap(account.sealed, envelopeContext(account.owner, account.id));
+        if (next === account.sealed) current++;
+        else if (await store.replaceSealed(account.id, account.sealed, next)) rewrapped++;
+      } catch {
+        failed.push(account.id);
+      }
+    }
+    after = page[page.length - 1]!.id;
+  }
+  return { rewrapped, current, failed };
 }
 
 export type Custody = ReturnType<typeof createCustody>;

@@ -12,7 +12,7 @@ import {
 } from '../../src/gateway/source.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createExchangeClient } from './client.js';
-import { createCustody } from './custody.js';
+import { createCustody, rewrapLinkedAccounts } from './custody.js';
 import { createExchangeLoaders, type ExchangeLoaders } from './loaders.js';
 import { exchangeResolvers } from './resolvers.js';
 import { createMemoryLinkedAccountStore, createPostgresLinkedAccountStore } from './store.js';
@@ -73,5 +73,10 @@ export const exchangeSource = httpSource({
     },
   },
   sandboxScript: 'sources/exchange/sandbox/main.ts',
+  // Memory links live inside one gateway process: only PostgreSQL's can be re-wrapped from outside.
+  rewrapSecrets: async (vault) =>
+    vault.database
+      ? rewrapLinkedAccounts(createPostgresLinkedAccountStore(vault.database), vault.envelopes)
+      : { rewrapped: 0, current: 0, failed: [] },
   loadSandbox: async () => (await import('./sandbox/server.js')).startExchangeSandbox,
 });

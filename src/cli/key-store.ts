@@ -4,14 +4,23 @@
  * when DATABASE_URL is set (migrated first), Redis pushes revocations. A key service per key
  * environment, made on use.
  */
+import type { Pool } from 'pg';
 import type { KeyEnvironment } from '../auth/api-key-format.js';
 import type { Identity } from '../auth/identity.js';
 import type { Config } from '../config.js';
 import type { KeyService } from '../keys/service.js';
+import type { AuditLog } from '../keys/stores.js';
 import { CliError, cliLogger, EXIT, usageError } from './program.js';
 
 /** What a keys command gets: a key service minting keys of `environment` (default: the config's). */
 export type KeysFor = (environment?: KeyEnvironment) => KeyService;
+
+/** The stores themselves, for commands that work on more than keys (rewrap: sources' secrets). */
+export interface KeyStoreContext {
+  /** PostgreSQL, migrated; undefined when the gateways have none (Redis only). */
+  readonly database: Pool | undefined;
+  readonly audit: AuditLog;
+}
 
 /** The option each key-service argument comes from, to name it in a refusal. */
 const OPTION_OF: Record<string, string> = {
@@ -33,7 +42,7 @@ const OPTION_OF: Record<string, string> = {
 export async function withKeys<T>(
   config: Config,
   { pepper }: { pepper: boolean },
-  run: (keysFor: KeysFor) => Promise<T>,
+  run: (keysFor: KeysFor, context: KeyStoreContext) => Promise<T>,
 ): Promise<T> {
   if (config.production && !config.databaseUrl)
     throw usageError(
@@ -83,7 +92,7 @@ export async function withKeys<T>(
   };
   try {
     if (database) await postgres?.migrateDatabase(database, logger);
-    return await run(keysFor);
+    return await run(keysFor, { database, audit: stores.audit });
   } catch (err) {
     throw refusal(err);
   } finally {

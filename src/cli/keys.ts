@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { withKeys } from './key-store.js';
 import { addCreateCommand } from './keys-create.js';
 import { auditTable, describeKey, keyTable, summary } from './keys-format.js';
+import { addRewrapCommand } from './keys-rewrap.js';
 import { addScanCommand } from './keys-scan.js';
 import { integerIn } from './options.js';
 import {
@@ -32,7 +33,7 @@ const program = createProgram(
   'after',
   `
 Reads the gateways' DATABASE_URL (PostgreSQL, migrated first) and/or REDIS_URL (or REDIS_SENTINELS
-with REDIS_SENTINEL_NAME), KEYS_ENCRYPTION_KEY, REDIS_KEY_PREFIX, API_KEY_ENVIRONMENT and RATE_LIMIT_PLANS.
+with REDIS_SENTINEL_NAME), KEYS_ENCRYPTION_KEYS, REDIS_KEY_PREFIX, API_KEY_ENVIRONMENT and RATE_LIMIT_PLANS.
 Every command takes --help and --json (one JSON document on stdout; messages go to stderr).
 npm prints its own banner on stdout: use npm run -s (or npx tsx src/cli/keys.ts) when piping.
 ${exitCodesHelp([
@@ -44,6 +45,7 @@ ${exitCodesHelp([
 );
 
 addCreateCommand(program);
+addRewrapCommand(program);
 
 program
   .command('list')

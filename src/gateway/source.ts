@@ -156,6 +156,11 @@ export interface SourceEntry<TName extends string = string, TLoaders = unknown> 
   readonly settings?: SourceSettingsSchema | undefined;
   /** The sandbox, loaded lazily: production never imports sandbox code. */
   loadSandbox(): Promise<StartSandbox>;
+  /**
+   * Sources that keep secrets in the vault: re-wraps them under the keyring's active KEK
+   * (`npm run keys -- rewrap`), while gateways run. Records that do not open are listed in `failed`.
+   */
+  rewrapSecrets?(vault: SourceVault): Promise<RewrapReport>;
   /** Connects to the upstream at `target` (an http(s) URL, or host:port for gRPC). */
   connect(target: string, options: ConnectOptions): ConnectedSource<Source<TName, TLoaders>>;
   readonly capabilities?: SourceCapabilities<TLoaders> | undefined;
@@ -176,7 +181,15 @@ interface EntryBase<TName extends string, TLoaders> {
   readonly sandboxScript: string;
   readonly settings?: SourceSettingsSchema;
   loadSandbox(): Promise<StartSandbox>;
+  rewrapSecrets?(vault: SourceVault): Promise<RewrapReport>;
   readonly capabilities?: SourceCapabilities<TLoaders>;
+}
+
+/** What a rewrap did: records moved to the active KEK, already there, and the ids that failed. */
+export interface RewrapReport {
+  readonly rewrapped: number;
+  readonly current: number;
+  readonly failed: readonly string[];
 }
 
 /** A source's settings: a zod object over environment variables (strings in, typed values out). */

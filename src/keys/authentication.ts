@@ -35,6 +35,11 @@ export interface KeyAuthenticatorOptions {
   /** Writes an audit event (the service's trail). */
   audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>;
   now: () => number;
+  /**
+   * Told when a presented key matched a hash made under an older pepper of the keyring, with its
+   * hash under the active one: the only moment the key itself is at hand to move it forward.
+   */
+  rehash?: (keyId: string, hash: string) => void;
 }
 
 /** Builds `authenticate` (X-API-Key) and `verificationKey` (a signature's keyid) over one lookup. */
@@ -45,6 +50,7 @@ export function createKeyAuthenticator({
   usage,
   audit,
   now,
+  rehash,
 }: KeyAuthenticatorOptions) {
   function refuse(
     code: ErrorCode,
@@ -93,6 +99,7 @@ export function createKeyAuthenticator({
       if (entry.cidrs && !isAllowed(entry.cidrs, facts.ip))
         refuse('IP_NOT_ALLOWED', 'This API key cannot be used from this address.', audited, r);
 
+      if (rehash && !crypto.isCurrent(r.hash)) rehash(keyId, crypto.hashKey(presented));
       // A rotation sets both; the deprecation headers need the sunset.
       const inGrace = state === 'grace' && r.sunsetAt !== null;
       usage.note(keyId, at, facts.ip, inGrace);

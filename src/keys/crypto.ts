@@ -13,6 +13,7 @@ import {
   type DerivedKeys,
   deriveKeys,
   type EnvelopeCipher,
+  isOlderVersion,
   type KeyringVersion,
   SINGLE_KEY_VERSION,
 } from './keyring.js';
@@ -24,7 +25,10 @@ export interface KeyCrypto {
   hashKey(key: string): string;
   /** Constant-time comparison of a presented key with a stored hash of any version of the ring. */
   matches(key: string, storedHash: string): boolean;
-  /** Whether a stored hash or sealed secret is under the active version (else: re-hash or re-wrap). */
+  /**
+   * Whether a stored hash or sealed secret needs nothing: under the active version or a newer one
+   * (else it moves forward: re-hash on next use, re-seal on rewrap; never back).
+   */
   isCurrent(stored: string): boolean;
   /** Encrypts a signing secret for storage (an envelope under the active KEK). */
   seal(secret: Uint8Array): string;
@@ -38,7 +42,7 @@ export interface KeyCrypto {
 
 /** The context every sealed signing secret is bound to. */
 const SIGNING_SECRET_CONTEXT = 'api-key-signing-secret';
-const VERSIONED_HASH = /^([A-Za-z0-9_-]{1,16}):([0-9a-f]{64})$/;
+const VERSIONED_HASH = /^(v\d{1,6}):([0-9a-f]{64})$/;
 const LEGACY_HASH = /^[0-9a-f]{64}$/;
 
 /** The key crypto of a keyring (the first version active), or of one key (the ring `v1:<key>`). */
@@ -89,7 +93,8 @@ export function createKeyCrypto(ring: readonly KeyringVersion[] | Uint8Array): K
     isCurrent(stored) {
       if (stored.startsWith('v1.') || LEGACY_HASH.test(stored)) return false;
       const versioned = VERSIONED_HASH.exec(stored);
-      return versioned ? versioned[1] === active.version : envelopes.versionOf(stored) === active.version;
+      const version = versioned ? versioned[1]! : envelopes.versionOf(stored);
+      return !isOlderVersion(version, active.version);
     },
     seal: (secret) => envelopes.seal(secret, SIGNING_SECRET_CONTEXT),
     open,

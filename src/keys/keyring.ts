@@ -20,8 +20,17 @@ export interface KeyringVersion {
   readonly secret: Buffer;
 }
 
-/** What a version's name may be: it is written into every hash and envelope made with it. */
-const VERSION_NAME = /^[A-Za-z0-9_-]{1,16}$/;
+/**
+ * What a version's name may be: `v` and a number, written into every hash and envelope made with
+ * it. The number orders versions: secrets move forward to the active version, never back, so an
+ * instance that still has an older version active (mid-rollout) does not undo another's work.
+ */
+const VERSION_NAME = /^v([1-9]\d{0,5})$/;
+
+/** Whether version `a` is older than `b` (v1 < v2 < v10). */
+export function isOlderVersion(a: string, b: string): boolean {
+  return Number(VERSION_NAME.exec(a)?.[1] ?? 0) < Number(VERSION_NAME.exec(b)?.[1] ?? 0);
+}
 
 /** The version name KEYS_ENCRYPTION_KEY stands for: keep it when moving to KEYS_ENCRYPTION_KEYS. */
 export const SINGLE_KEY_VERSION = 'v1';
@@ -43,7 +52,7 @@ export function parseKeyring(value: string): KeyringVersion[] {
     const colon = entry.indexOf(':');
     const version = colon > 0 ? entry.slice(0, colon) : '';
     if (!VERSION_NAME.test(version))
-      throw new Error(`entry ${index + 1}: must be version:key, the version 1-16 of A-Z a-z 0-9 _ - (v2:…)`);
+      throw new Error(`entry ${index + 1}: must be version:key, the version v and a number (v2:…)`);
     try {
       return { version, secret: parseEncryptionKey(entry.slice(colon + 1)) };
     } catch (err) {
@@ -88,7 +97,10 @@ export interface EnvelopeCipher {
   seal(plaintext: Uint8Array, context: string): string;
   /** Decrypts; throws when tampered with, bound to another context, or wrapped by a KEK not in the ring. */
   open(sealed: string, context: string): Buffer;
-  /** The same ciphertext with its data key re-wrapped by the active KEK (unchanged when it already is). */
+  /**
+   * The same ciphertext with its data key re-wrapped by the active KEK; unchanged when it is wrapped
+   * by the active version or a newer one (an instance mid-rollout never moves a record back).
+   */
   rewrap(sealed: string, context: string): string;
   /** The KEK version an envelope is wrapped with; throws when it is not an envelope. */
   versionOf(sealed: string): string;
@@ -170,7 +182,7 @@ export function createEnvelopeCipher(ring: readonly DerivedKeys[]): EnvelopeCiph
       try {
         // Proves the ciphertext belongs to this data key and context before it is re-wrapped.
         gcmDecrypt(dataKey, Buffer.from(box, 'base64url'), dataAad(context)).fill(0);
-        if (version === active.version) return sealed;
+        if (!isOlderVersion(version, active.version)) return sealed;
         return [ENVELOPE, active.version, wrap(dataKey, context), box].join('.');
       } finally {
         dataKey.fill(0);

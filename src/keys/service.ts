@@ -89,7 +89,28 @@ export function createKeyService({
     maxGraceSeconds,
     maxTradeKeyDays,
   });
-  const authenticator = createKeyAuthenticator({ environment, crypto, keys, usage, audit: trail, now });
+  // Keys hashed under an older pepper move to the active one on their next use, once per process.
+  const rehashing = new Set<string>();
+  function rehash(keyId: string, hash: string): void {
+    if (rehashing.has(keyId)) return;
+    rehashing.add(keyId);
+    store.update(keyId, { hash }).then(
+      () => log.info({ keyId }, 'key hash moved to the active pepper version'),
+      (err: unknown) => {
+        rehashing.delete(keyId);
+        log.warn({ err, keyId }, 'key hash not moved to the active pepper version; retried on a later use');
+      },
+    );
+  }
+  const authenticator = createKeyAuthenticator({
+    environment,
+    crypto,
+    keys,
+    usage,
+    audit: trail,
+    now,
+    rehash,
+  });
 
   return {
     environment,
@@ -131,6 +152,42 @@ export function createKeyService({
      */
     onKeyChanged(handler: (keyId: string) => void): void {
       invalidations?.subscribe(handler);
+    },
+
+    /**
+     * Re-seals every usable key's HMAC signing secret under the active KEK, and counts the hashes
+     * still under an older pepper (they move on the key's next use: the key is not stored). Safe
+     * while gateways run: a secret that does not open is reported, never replaced.
+     */
+    async rewrapSecrets(): Promise<{
+      resealed: number;
+      current: number;
+      oldHashes: string[];
+      failed: string[];
+    }> {
+      let resealed = 0;
+      let current = 0;
+      const oldHashes: string[] = [];
+      const failed: string[] = [];
+      for (const record of await store.listUsable(now())) {
+        if (!crypto.isCurrent(record.hash)) oldHashes.push(record.keyId);
+        const signing = record.signing;
+        if (signing?.type !== 'hmac-sha256') continue;
+        if (crypto.isCurrent(signing.encryptedSecret)) {
+          current++;
+          continue;
+        }
+        try {
+          const encryptedSecret = crypto.reseal(signing.encryptedSecret);
+          await store.update(record.keyId, { signing: { type: 'hmac-sha256', encryptedSecret } });
+          await keys.invalidate([record.keyId]);
+          resealed++;
+        } catch (err) {
+          log.error({ err, keyId: record.keyId }, 'signing secret not re-sealed');
+          failed.push(record.keyId);
+        }
+      }
+      return { resealed, current, oldHashes, failed };
     },
 
     list: (clientId: string) => store.listByClient(clientId),

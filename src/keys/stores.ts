@@ -10,10 +10,13 @@ export interface ApiKeyStore {
   get(keyId: string): Promise<ApiKeyRecord | null>;
   /** Stores a new record; false when the key id exists already. */
   create(record: ApiKeyRecord): Promise<boolean>;
-  /** Applies a partial update atomically; returns the new record, null when unknown. */
+  /**
+   * Applies a partial update atomically; returns the new record, null when unknown. `hash` changes
+   * only to the same key's hash under the keyring's active pepper (on the key's next use).
+   */
   update(
     keyId: string,
-    patch: Partial<Omit<ApiKeyRecord, 'keyId' | 'clientId' | 'hash'>>,
+    patch: Partial<Omit<ApiKeyRecord, 'keyId' | 'clientId'>>,
   ): Promise<ApiKeyRecord | null>;
   listByClient(clientId: string): Promise<ApiKeyRecord[]>;
   /** Every record usable at `now` (ms): not revoked, not expired. Read once at start, to warm caches. */

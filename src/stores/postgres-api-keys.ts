@@ -72,8 +72,8 @@ export function createPostgresApiKeyStore(pool: pg.Pool): ApiKeyStore {
       const params: unknown[] = [keyId];
       for (const [field, value] of Object.entries(patch)) {
         const mapped = BY_FIELD.get(field as Field);
-        // keyId, clientId and hash never change (the type says so; a cast must not either).
-        if (!mapped || value === undefined || ['keyId', 'clientId', 'hash'].includes(field)) continue;
+        // keyId and clientId never change (the type says so; a cast must not either).
+        if (!mapped || value === undefined || ['keyId', 'clientId'].includes(field)) continue;
         params.push(toParam(mapped.kind, value));
         sets.push(`${mapped.column} = $${params.length}`);
       }

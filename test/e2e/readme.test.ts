@@ -26,6 +26,14 @@ const EXPECTED: Record<string, { output: RegExp[]; exitCodes?: number[] }> = {
     output: [/sy_test_/, /exit 3/, /"revoked"/],
   },
   'sign-with-openssl': { output: [/"placeOrder":\{"id":"ord-\d+","status":"OPEN"/] },
+  // Linked, listed without its key, balances read; then a key that can withdraw is refused.
+  'link-exchange': {
+    output: [
+      /"linkExchangeAccount":\{"id":"xa_[\w-]+","keyFingerprint":"sha256:[0-9a-f]{16}"/,
+      /"exchangeBalances":\[\{"token":\{"symbol":"[A-Z0-9]+"\},"free":"\d+\.\d{8}"/,
+      /"code":"EXCHANGE_KEY_TOO_POWERFUL"/,
+    ],
+  },
   // curl --max-time ends the stream after 5 s with exit code 28, as the README says.
   subscription: {
     output: [/event: next/, /"priceUpdates":\{"tokenId":"(bitcoin|ethereum)"/],
@@ -100,7 +108,13 @@ describe('README walkthroughs, run as pasted', () => {
       keyDir = mkdtempSync(join(tmpdir(), 'switchyard-readme-'));
       const pem = join(keyDir, 'user-1.pem');
       writeFileSync(pem, demo.signer.privateKeyPem, { mode: 0o600 });
-      env = { DEMO_KEY: demo['user-1'], KEYID: demo.signer.keyId, PEM: pem };
+      // And the exchange sandbox's admin URL, from the line listing the sandboxes' admin routes.
+      env = {
+        DEMO_KEY: demo['user-1'],
+        KEYID: demo.signer.keyId,
+        PEM: pem,
+        EXCHANGE_ADMIN: gateway.sandboxes!.exchange!.adminUrl,
+      };
     }, 60_000);
     afterAll(async () => {
       await gateway?.close();

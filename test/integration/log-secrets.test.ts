@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExchangeSandbox } from '../../sources/exchange/sandbox/server.js';
 import { ed25519SigningKey, type SigningKey } from '../../src/client/sign.js';
 import { createLogger } from '../../src/logger.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -152,6 +153,49 @@ describe('logs carry no secrets', () => {
     expect(created.body.errors).toBeUndefined();
     const createdKey = (created.body.data as { createApiKey: { key: string } }).createApiKey.key;
     secrets.push(createdKey);
+
+    // A linked exchange key: linked, used, refused when it can withdraw; its key and secret are secrets.
+    const pair = generateKeyPairSync('ed25519');
+    const linker = await gateway.running.keys.create(
+      {
+        clientId: 'user-1',
+        name: 'linker',
+        scopes: ['portfolio:read', 'exchanges:write'],
+        expiresAt: new Date(Date.now() + 3_600_000),
+        signing: {
+          type: 'ed25519',
+          publicKey: pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+        },
+      },
+      'test',
+    );
+    secrets.push(linker.key);
+    const asLinker = {
+      apiKey: linker.key,
+      signingKey: ed25519SigningKey(linker.record.keyId, pair.privateKey),
+    };
+    const exchange = gateway.sandboxes.exchange as ExchangeSandbox;
+    const linkAs = async (permissions: Parameters<ExchangeSandbox['createKey']>[0]) => {
+      const key = exchange.createKey(permissions);
+      secrets.push(key.apiKey, key.apiSecret);
+      return mutation(
+        'mutation Link($input: LinkExchangeAccountInput!) { linkExchangeAccount(input: $input) { id } }',
+        { input: { exchange: 'sandbox', label: 'scan', apiKey: key.apiKey, apiSecret: key.apiSecret } },
+        asLinker,
+      );
+    };
+    const linked = await linkAs({ read: true, ipRestricted: true });
+    const linkedId = (linked.body.data as { linkExchangeAccount: { id: string } }).linkExchangeAccount.id;
+    expect(
+      (
+        await graphql(
+          'query Balances($id: ID!) { exchangeBalances(exchangeAccountId: $id) { free } }',
+          { id: linkedId },
+          { 'x-api-key': linker.key },
+        )
+      ).body.errors,
+    ).toBeUndefined();
+    expect((await linkAs({ read: true, withdraw: true, ipRestricted: true })).body.errors).toHaveLength(1);
 
     // Refused identities.
     expect(

@@ -162,12 +162,13 @@ describe.skipIf(!database)('postgres API key store', () => {
     expect(await keys.update(r.keyId, {})).toEqual(r);
   });
 
-  it('refuses to change the key id, client or hash through an update', async () => {
+  it('refuses to change the key id or client through an update; the hash moves (a re-hash to a newer pepper)', async () => {
     const keys = createPostgresApiKeyStore(database!);
     const r = record();
     await keys.create(r);
-    const patch = { hash: 'cd'.repeat(32), clientId: 'mallory', name: 'renamed' } as Partial<ApiKeyRecord>;
-    expect(await keys.update(r.keyId, patch)).toEqual({ ...r, name: 'renamed' });
+    const hash = `v2:${'cd'.repeat(32)}`;
+    const patch = { hash, clientId: 'mallory', keyId: 'other', name: 'renamed' } as Partial<ApiKeyRecord>;
+    expect(await keys.update(r.keyId, patch)).toEqual({ ...r, name: 'renamed', hash });
   });
 });
 

@@ -59,6 +59,11 @@ describe('envelope encryption', () => {
     expect(envelopes(v2).open(moved, context).equals(secret)).toBe(true);
     // Without v1 the old envelope does not open, and says why.
     expect(() => envelopes(v2).open(old, context)).toThrow(/key version v1, which the keyring does not hold/);
+    // Mid-rollout, an instance that still has v1 active (v2 staged second) never moves v2 back.
+    const staged = envelopes(v1, v2);
+    expect(staged.open(moved, context).equals(secret)).toBe(true);
+    expect(staged.rewrap(moved, context)).toBe(moved);
+    expect(createKeyCrypto([v1, v2]).isCurrent(createKeyCrypto([v2]).hashKey('k'))).toBe(true);
     // A rewrap checks the record's binding first.
     expect(() => rotated.rewrap(old, 'exchange-account:user-2:xa_1')).toThrow(EnvelopeError);
   });
