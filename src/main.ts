@@ -527,14 +527,15 @@ async function main(): Promise<void> {
     // Printed once, outside the logger (log lines never carry secrets): demo keys live in memory only.
     demoKeyFile = writeDemoSigningKey(running.demoKeys.signer.privateKeyPem);
     const pemPath = demoKeyFile.path;
+    const adminRoutes = Object.entries(running.sandboxes ?? {})
+      .map(([name, sandbox]) => `${name} ${sandbox.adminUrl}`)
+      .join(', ');
     process.stdout.write(
       `\nDemo API keys (shown once; GraphiQL is preset with user-1's):\n` +
         `  user-1 (market:read portfolio:read trade:write exchanges:write keys:self): ${running.demoKeys['user-1']}\n` +
         `  user-2 (market:read portfolio:read keys:self):                             ${running.demoKeys['user-2']}\n` +
         `user-1 signs mutations with keyid ${running.demoKeys.signer.keyId}; its Ed25519 private key is in ${pemPath}\n` +
-        `Sandbox admin routes (faults, counters; the exchange's keys): ${Object.entries(running.sandboxes ?? {})
-          .map(([name, sandbox]) => `${name} ${sandbox.adminUrl}`)
-          .join(', ')}\n\n`,
+        `Sandbox admin routes (faults, counters; the exchange's keys): ${adminRoutes}\n\n`,
     );
   }
 }
