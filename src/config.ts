@@ -29,6 +29,15 @@ export interface RedisSentinelConfig {
   name: string;
 }
 
+/**
+ * A Redis Cluster (REDIS_CLUSTER_NODES): the client asks these nodes (any one answering is enough)
+ * for the slot map, then talks to each slot's master; it follows failovers and resharding itself.
+ */
+export interface RedisClusterConfig {
+  /** Startup nodes, as REDIS_CLUSTER_NODES lists them. */
+  nodes: { host: string; port: number }[];
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -40,6 +49,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Redis behind Sentinel (REDIS_SENTINELS + REDIS_SENTINEL_NAME); never set with redisUrl. */
   redisSentinel: RedisSentinelConfig | undefined;
+  /** A Redis Cluster (REDIS_CLUSTER_NODES); never set with redisUrl or redisSentinel. */
+  redisCluster: RedisClusterConfig | undefined;
   /** PostgreSQL, the system of record for API keys and the audit trail; undefined: memory (never in production). */
   databaseUrl: string | undefined;
   upstreams: UpstreamTargets;
@@ -194,28 +205,42 @@ function exactOrigin(entry: string): string | undefined {
   }
 }
 
-/** `host:port,host:port` (REDIS_SENTINELS): each entry a host name, IPv4 or [IPv6] address and a port. */
-function sentinelList(value: string, ctx: z.core.$RefinementCtx<string>): { host: string; port: number }[] {
-  const sentinels: { host: string; port: number }[] = [];
-  const problems: string[] = [];
-  for (const entry of value.split(',').map((part) => part.trim())) {
-    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(entry);
-    const port = Number(match?.[3]);
-    if (!match) {
-      problems.push(
-        `${JSON.stringify(entry.slice(0, 60))} is not host:port — list the sentinels as host:port separated by commas, such as sentinel-1:26379,sentinel-2:26379`,
-      );
-    } else if (port < 1 || port > 65535) {
-      problems.push(
-        `${JSON.stringify(entry)}: the port must be 1-65535 (a sentinel listens on 26379 by default)`,
-      );
-    } else {
-      sentinels.push({ host: (match[1] ?? match[2]) as string, port });
+/**
+ * `host:port,host:port` (REDIS_SENTINELS, REDIS_CLUSTER_NODES): each entry a host name, IPv4 or
+ * [IPv6] address and a port. `what` names the entries and shows an example in the messages.
+ */
+function hostPortList(what: { plural: string; example: string; defaultPort: string }) {
+  return (value: string, ctx: z.core.$RefinementCtx<string>): { host: string; port: number }[] => {
+    const entries: { host: string; port: number }[] = [];
+    const problems: string[] = [];
+    for (const entry of value.split(',').map((part) => part.trim())) {
+      const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(entry);
+      const port = Number(match?.[3]);
+      if (!match) {
+        problems.push(
+          `${JSON.stringify(entry.slice(0, 60))} is not host:port — list the ${what.plural} as host:port separated by commas, such as ${what.example}`,
+        );
+      } else if (port < 1 || port > 65535) {
+        problems.push(`${JSON.stringify(entry)}: the port must be 1-65535 (${what.defaultPort})`);
+      } else {
+        entries.push({ host: (match[1] ?? match[2]) as string, port });
+      }
     }
-  }
-  for (const message of problems) ctx.addIssue({ code: 'custom', message });
-  return problems.length > 0 ? z.NEVER : sentinels;
+    for (const message of problems) ctx.addIssue({ code: 'custom', message });
+    return problems.length > 0 ? z.NEVER : entries;
+  };
 }
+
+const sentinelList = hostPortList({
+  plural: 'sentinels',
+  example: 'sentinel-1:26379,sentinel-2:26379',
+  defaultPort: 'a sentinel listens on 26379 by default',
+});
+const clusterNodeList = hostPortList({
+  plural: 'cluster nodes',
+  example: 'redis-1:6379,redis-2:6379,redis-3:6379',
+  defaultPort: 'a cluster node listens on 6379 by default',
+});
 
 /**
  * RATE_LIMIT_PLANS: `plan=multiplier` pairs. Every multiplier is a positive number (0 would make
@@ -286,6 +311,7 @@ const envSchema = z.object({
   LOG_PRETTY: booleanFlag.optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   REDIS_SENTINELS: z.string().transform(sentinelList).optional(),
+  REDIS_CLUSTER_NODES: z.string().transform(clusterNodeList).optional(),
   REDIS_SENTINEL_NAME: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,128}$/, {
@@ -500,9 +526,13 @@ export function loadConfig(
       'KEYS_ENCRYPTION_KEY, KEYS_ENCRYPTION_KEYS: set one, not both — put the old key in the ring as v1 (KEYS_ENCRYPTION_KEYS=v2:<new>,v1:<old>)',
     );
   }
-  if (!e.KEYS_ENCRYPTION_KEY && !e.KEYS_ENCRYPTION_KEYS && (production || e.REDIS_URL || e.REDIS_SENTINELS)) {
+  if (
+    !e.KEYS_ENCRYPTION_KEY &&
+    !e.KEYS_ENCRYPTION_KEYS &&
+    (production || e.REDIS_URL || e.REDIS_SENTINELS || e.REDIS_CLUSTER_NODES)
+  ) {
     problems.push(
-      'KEYS_ENCRYPTION_KEYS (or KEYS_ENCRYPTION_KEY): required in production and with REDIS_URL or REDIS_SENTINELS (every instance must hash keys alike); generate one with echo "v1:$(openssl rand -base64 32)"',
+      'KEYS_ENCRYPTION_KEYS (or KEYS_ENCRYPTION_KEY): required in production and with REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES (every instance must hash keys alike); generate one with echo "v1:$(openssl rand -base64 32)"',
     );
   }
   if (!e.DATABASE_URL && production && needsUpstreams) {
@@ -539,6 +569,7 @@ export function loadConfig(
       e.REDIS_SENTINELS && e.REDIS_SENTINEL_NAME
         ? { sentinels: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME }
         : undefined,
+    redisCluster: e.REDIS_CLUSTER_NODES ? { nodes: e.REDIS_CLUSTER_NODES } : undefined,
     databaseUrl: e.DATABASE_URL,
     upstreams:
       set.length === 0
@@ -591,14 +622,15 @@ export function loadConfig(
 }
 
 /**
- * One way to Redis: REDIS_URL, or REDIS_SENTINELS with REDIS_SENTINEL_NAME. Half a Sentinel
- * configuration is a mistake, not "no Redis".
+ * One way to Redis: REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES.
+ * Half a Sentinel configuration is a mistake, not "no Redis".
  */
 function redisProblems(e: z.infer<typeof envSchema>): string[] {
   const problems: string[] = [];
-  if (e.REDIS_URL && e.REDIS_SENTINELS) {
+  const ways = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((name) => e[name]);
+  if (ways.length > 1) {
     problems.push(
-      'REDIS_URL, REDIS_SENTINELS: set one, not both — REDIS_URL for one Redis, REDIS_SENTINELS (with REDIS_SENTINEL_NAME) for Redis behind Sentinel',
+      `${ways.join(', ')}: set one, not ${ways.length === 2 ? 'both' : 'several'} — REDIS_URL for one Redis, REDIS_SENTINELS (with REDIS_SENTINEL_NAME) for Redis behind Sentinel, REDIS_CLUSTER_NODES for a Redis Cluster`,
     );
   }
   if (e.REDIS_SENTINELS && !e.REDIS_SENTINEL_NAME) {

@@ -11,12 +11,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { sources as defaultSources } from '../sources/index.js';
 import type { RunningSandbox } from '../sources/sandbox-kit/types.js';
 import { createIdentity } from './auth/identity.js';
-import { type Config, ConfigError, loadConfig, type RedisSentinelConfig } from './config.js';
+import {
+  type Config,
+  ConfigError,
+  loadConfig,
+  type RedisClusterConfig,
+  type RedisSentinelConfig,
+} from './config.js';
 import { gatewayError } from './errors.js';
 import { connectSources, type SourceList, startSandboxes } from './gateway/registry.js';
 import { attachWebSocketTransport } from './gateway/websocket.js';
@@ -29,6 +35,8 @@ import { createGateway } from './server.js';
 import { createStores } from './stores/index.js';
 import { createDatabasePool, migrateDatabase } from './stores/postgres-pool.js';
 import { guardRedis } from './stores/redis-breaker.js';
+import { isCluster, type RedisClient } from './stores/redis-client.js';
+import { watchClusterNodes } from './stores/redis-cluster-health.js';
 import { createRedisHealthLog } from './stores/redis-health.js';
 import { createSubscriptionRegistry } from './streams/subscription-registry.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
@@ -83,7 +91,7 @@ export async function startSwitchyard(
       : config.upstreams.targets;
   const metrics = createMetrics();
   const tracing = config.tracing ? createTracing(config.tracing, logger) : undefined;
-  const redisTarget = config.redisUrl ?? config.redisSentinel;
+  const redisTarget = config.redisUrl ?? config.redisSentinel ?? config.redisCluster;
   const redis = redisTarget ? await connectRedis(redisTarget, logger, metrics) : undefined;
 
   const stores = createStores({
@@ -240,34 +248,62 @@ export async function startSwitchyard(
  * every (re)connect, so a failover is a reconnect like any other: commands fail fast (breaker,
  * DISCONNECTED) until the promoted replica answers. `duplicate()` (the invalidation bus's
  * subscriber) keeps these options, so pub/sub follows the master too.
+ *
+ * On a Redis Cluster (`target` a RedisClusterConfig) the client keeps a connection per node and
+ * sends each command to its slot's master (reads too: a replica may lag behind a nonce or a
+ * counter). A lost master costs only its slots: their commands fail at once (no retry loop) until
+ * the cluster promotes a replica, which the client learns from the next MOVED reply or its slot
+ * map refresh; the other slots are served throughout. A hung master costs its slots one command
+ * timeout, then its node's breaker fails them fast (stores/redis-breaker.ts).
  */
 /** How long a Redis command may take before it fails (and opens the breaker), in ms. */
 const COMMAND_TIMEOUT_MS = 500;
 
 async function connectRedis(
-  target: string | RedisSentinelConfig,
+  target: string | RedisSentinelConfig | RedisClusterConfig,
   logger: Logger,
   metrics: GatewayMetrics,
-): Promise<Redis> {
+): Promise<RedisClient> {
   const options = {
     enableOfflineQueue: false,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
   };
-  const redis =
+  const redis: RedisClient =
     typeof target === 'string'
       ? new Redis(target, options)
-      : new Redis({
-          ...target,
-          ...options,
-          // A sentinel is asked for the master at most this long (default 10 s), then the next one.
-          sentinelCommandTimeout: COMMAND_TIMEOUT_MS,
-          // While the master is gone, ask the sentinels again soon: the promotion is seen within this.
-          retryStrategy: (attempt) => Math.min(attempt * 50, 500),
-          // A master that hangs keeps its connections open: without this, the client would stay on it
-          // after the sentinels promoted a replica. It listens for +switch-master and reconnects.
-          failoverDetector: true,
-        });
+      : 'nodes' in target
+        ? new Cluster(target.nodes, {
+            enableOfflineQueue: false,
+            scaleReads: 'master',
+            // A command whose slot has no reachable master fails at once (ioredis would retry it every
+            // 100 ms up to 16 times: seconds, past the command timeout); so does CLUSTERDOWN.
+            retryDelayOnFailover: 0,
+            retryDelayOnClusterDown: 0,
+            // Every node lost: reconnect soon, as for one Redis.
+            clusterRetryStrategy: (attempt) => Math.min(attempt * 50, 500),
+            // The slot map is read again every second (and on every MOVED): a promotion is seen
+            // within a second even by an instance that sent nothing to the lost slots.
+            slotsRefreshInterval: 1000,
+            slotsRefreshTimeout: COMMAND_TIMEOUT_MS,
+            // Each node's connection: commands time out as on one Redis, and that node's breaker opens.
+            redisOptions: {
+              commandTimeout: COMMAND_TIMEOUT_MS,
+              maxRetriesPerRequest: 1,
+              connectTimeout: 1000,
+            },
+          })
+        : new Redis({
+            ...target,
+            ...options,
+            // A sentinel is asked for the master at most this long (default 10 s), then the next one.
+            sentinelCommandTimeout: COMMAND_TIMEOUT_MS,
+            // While the master is gone, ask the sentinels again soon: the promotion is seen within this.
+            retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+            // A master that hangs keeps its connections open: without this, the client would stay on it
+            // after the sentinels promoted a replica. It listens for +switch-master and reconnects.
+            failoverDetector: true,
+          });
   // One line when Redis goes down, one when it is back, a reminder a minute between: never one per
   // reconnect attempt or breaker probe (stores/redis-health.ts). Metrics count every failure.
   const health = createRedisHealthLog({ logger });
@@ -282,11 +318,23 @@ async function connectRedis(
         metrics.redisErrors.inc({ kind: 'circuit_open' });
         health.down(`no answer within ${COMMAND_TIMEOUT_MS} ms: commands fail fast (circuit open)`);
       }
-      if (state === 'closed' && redis.status === 'ready') health.up();
+      if (state === 'closed' && redis.status === 'ready' && (nodes?.healthy() ?? true)) health.up();
     },
   });
+  // A Cluster stays ready while one master is lost: its nodes' errors say so (one line, as above).
+  const nodes = isCluster(redis)
+    ? watchClusterNodes(redis, {
+        onDown: (reason) => {
+          metrics.redisErrors.inc({ kind: 'connection' });
+          health.down(reason);
+        },
+        onHealed: () => {
+          if (breaker.state === 'closed' && redis.status === 'ready') health.up();
+        },
+      })
+    : undefined;
   redis.on('ready', () => {
-    if (breaker.state === 'closed') health.up();
+    if (breaker.state === 'closed' && (nodes?.healthy() ?? true)) health.up();
   });
   redis.once('end', () => {
     breaker.dispose();

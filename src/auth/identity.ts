@@ -3,14 +3,13 @@
  * its usage flush timer, the JWT verifier, and the request authenticator.
  */
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createKeyCrypto, type KeyCrypto } from '../keys/crypto.js';
 import { createKeyService, type KeyService } from '../keys/service.js';
 import type { NonceStore } from '../signing/nonce-store.js';
-import { createStores, type Stores } from '../stores/index.js';
+import { createStores, type RedisClient, type Stores } from '../stores/index.js';
 import { type Authenticator, createAuthenticator } from './authenticate.js';
 import { createJwtVerifier, type JwtVerifier } from './jwt.js';
 
@@ -31,7 +30,7 @@ export interface Identity {
 export interface IdentityOptions {
   config: Pick<Config, 'jwt' | 'keyring' | 'apiKeyEnvironment' | 'trustedProxyHops' | 'redisKeyPrefix'>;
   logger: Logger;
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   /**
    * The stores identity uses (main.ts passes its createStores()'s, and closes them). Omitted (the
    * keys CLI, tests): made here on `redis` and closed with the identity.

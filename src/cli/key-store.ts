@@ -1,8 +1,8 @@
 /**
- * The key CLI's view of the gateways' stores (DATABASE_URL, REDIS_URL or REDIS_SENTINELS,
- * KEYS_ENCRYPTION_KEY, REDIS_KEY_PREFIX as the gateways have them): keys and audit in PostgreSQL
- * when DATABASE_URL is set (migrated first), Redis pushes revocations. A key service per key
- * environment, made on use.
+ * The key CLI's view of the gateways' stores (DATABASE_URL, REDIS_URL, REDIS_SENTINELS or
+ * REDIS_CLUSTER_NODES, KEYS_ENCRYPTION_KEY, REDIS_KEY_PREFIX as the gateways have them): keys and
+ * audit in PostgreSQL when DATABASE_URL is set (migrated first), Redis pushes revocations. A key
+ * service per key environment, made on use.
  */
 import type { Pool } from 'pg';
 import type { KeyEnvironment } from '../auth/api-key-format.js';
@@ -48,15 +48,15 @@ export async function withKeys<T>(
     throw usageError(
       "DATABASE_URL must point at the gateways' PostgreSQL: in production keys live there, not in Redis",
     );
-  if (!config.redisUrl && !config.redisSentinel && !config.databaseUrl)
+  if (!config.redisUrl && !config.redisSentinel && !config.redisCluster && !config.databaseUrl)
     throw usageError(
-      "DATABASE_URL (or REDIS_URL / REDIS_SENTINELS) must point at the gateways' stores (memory keys live inside one gateway process)",
+      "DATABASE_URL (or REDIS_URL / REDIS_SENTINELS / REDIS_CLUSTER_NODES) must point at the gateways' stores (memory keys live inside one gateway process)",
     );
   if (pepper && config.keyring.ephemeral)
     throw usageError(
       "KEYS_ENCRYPTION_KEYS (or KEYS_ENCRYPTION_KEY) must be the gateways' (keys are hashed with it); it is not set",
     );
-  const [{ Redis }, { createIdentity }, { createStores }] = await Promise.all([
+  const [{ Cluster, Redis }, { createIdentity }, { createStores }] = await Promise.all([
     import('ioredis'),
     import('../auth/identity.js'),
     import('../stores/index.js'),
@@ -64,11 +64,21 @@ export async function withKeys<T>(
   const logger = cliLogger();
   const redisOptions = { maxRetriesPerRequest: 1, commandTimeout: 2000 };
   // Behind Sentinel, the sentinels name the master (the gateways' REDIS_SENTINELS, same group).
+  // On a Cluster, commands wait (offline queue) for the slot map, then go to each slot's master.
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, redisOptions)
     : config.redisSentinel
       ? new Redis({ ...config.redisSentinel, ...redisOptions })
-      : undefined;
+      : config.redisCluster
+        ? new Cluster(config.redisCluster.nodes, {
+            scaleReads: 'master',
+            redisOptions,
+            // No node answers: give up after a few tries (a command waits meanwhile), not forever.
+            clusterRetryStrategy: (attempt) => (attempt > 5 ? null : 200),
+          })
+        : undefined;
+  // A failure reaches the operator as the command's error; ioredis would also print every retry's.
+  redis?.on('error', () => {});
   // pg and the migration tool are loaded only when there is a database to talk to.
   const postgres = config.databaseUrl ? await import('../stores/postgres-pool.js') : undefined;
   const database =

@@ -151,7 +151,8 @@ export function useRateLimits({
       const checks: LimitCheck[] = unique.map((coordinate) => {
         const limit = limits.get(coordinate)!;
         return {
-          key: `${identity}:${coordinate}`,
+          owner: identity,
+          key: coordinate,
           max: Math.max(1, Math.floor(limit.max * multiplier)),
           windowMs: limit.windowMs,
           weight: counts.get(coordinate)!,
@@ -160,7 +161,8 @@ export function useRateLimits({
       });
       if (cost > 0)
         checks.push({
-          key: `${identity}:cost`,
+          owner: identity,
+          key: 'cost',
           max: Math.floor(costBudgetPerMinute * multiplier),
           windowMs: 60_000,
           weight: cost,

@@ -1,11 +1,13 @@
 /**
  * API key records. Memory: a map (one instance). Redis: a key record is a hash whose fields hold
  * JSON values, so partial updates are single HSETs and need no read-modify-write; scripts make
- * "create only if new" and "update only if it exists" atomic across instances.
+ * "create only if new" and "update only if it exists" atomic across instances. Every script
+ * touches one record, so the layout works unchanged on a Redis Cluster (see createRedisApiKeyStore).
  */
 import { isUsable, keyState } from '../keys/state.js';
 import type { ApiKeyStore } from '../keys/stores.js';
 import type { ApiKeyRecord } from '../keys/types.js';
+import { type RedisCommand, scanKeys, sendAll, sendEach } from './redis-client.js';
 import type { RedisStoreOptions } from './types.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -52,8 +54,7 @@ export function createMemoryApiKeyStore(): ApiKeyStore {
 
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`;
 
 const UPDATE = `
@@ -61,13 +62,11 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
 return redis.call('HGETALL', KEYS[1])`;
 
-// KEYS: record keys; ARGV: triples of lastUsedAt, lastUsedIp, graceUses (JSON values).
+// KEYS: one record; ARGV: lastUsedAt, lastUsedIp, graceUses (JSON values).
 const USAGE = `
-for i, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then
-    redis.call('HSET', key, 'lastUsedAt', ARGV[i * 3 - 2], 'lastUsedIp', ARGV[i * 3 - 1])
-    redis.call('HINCRBY', key, 'graceUseCount', ARGV[i * 3])
-  end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1], 'lastUsedIp', ARGV[2])
+  redis.call('HINCRBY', KEYS[1], 'graceUseCount', ARGV[3])
 end
 return 0`;
 
@@ -85,7 +84,16 @@ function fromFields(flat: string[] | Record<string, string>): ApiKeyRecord | nul
   return Object.fromEntries(entries.map(([field, value]) => [field, JSON.parse(value)])) as ApiKeyRecord;
 }
 
-/** `<prefix>key:<keyId>` hashes, and a `<prefix>client:<clientId>:keys` set per client. */
+/**
+ * `<prefix>key:<keyId>` hashes, and a `<prefix>client:<clientId>:keys` set per client.
+ *
+ * No hash tag: each script touches one record and each command one key, so any key may live in any
+ * Cluster slot and records spread over every master by key id. The names are those of the
+ * single-node layout, kept: without DATABASE_URL these records are the only copy of the keys, and a
+ * rename would lose them on upgrade. The client's index is written before the record (two slots,
+ * no script can span them): an index entry whose record was never written (a crash between the
+ * two) is skipped by listByClient, while a record missing from its index could never be listed.
+ */
 export function createRedisApiKeyStore({ redis, prefix }: RedisStoreOptions): ApiKeyStore {
   const recordKey = (keyId: string) => `${prefix}key:${keyId}`;
   const clientKey = (clientId: string) => `${prefix}client:${clientId}:keys`;
@@ -94,14 +102,8 @@ export function createRedisApiKeyStore({ redis, prefix }: RedisStoreOptions): Ap
       return fromFields(await redis.hgetall(recordKey(keyId)));
     },
     async create(record) {
-      const created = await redis.eval(
-        CREATE,
-        2,
-        recordKey(record.keyId),
-        clientKey(record.clientId),
-        record.keyId,
-        ...toFields(record),
-      );
+      await redis.sadd(clientKey(record.clientId), record.keyId);
+      const created = await redis.eval(CREATE, 1, recordKey(record.keyId), ...toFields(record));
       return created === 1;
     },
     async update(keyId, patch) {
@@ -110,42 +112,49 @@ export function createRedisApiKeyStore({ redis, prefix }: RedisStoreOptions): Ap
     },
     async listUsable(now) {
       const found: ApiKeyRecord[] = [];
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}key:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length === 0) continue;
-        const pipeline = redis.pipeline();
-        for (const key of keys) pipeline.hgetall(key);
-        for (const [err, fields] of (await pipeline.exec()) ?? []) {
+      // On a Cluster every master is scanned: each holds the records of its slots.
+      await scanKeys(redis, `${prefix}key:*`, async (keys) => {
+        const replies = await sendEach(
+          redis,
+          keys.map((key): RedisCommand => ['hgetall', key]),
+        );
+        for (const [err, fields] of replies) {
           const record = err ? null : fromFields(fields as Record<string, string>);
           if (record && isUsable(keyState(record, now))) found.push(record);
         }
-      } while (cursor !== '0');
+      });
       return found;
     },
     async listByClient(clientId) {
       const ids = await redis.smembers(clientKey(clientId));
-      if (ids.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const id of ids) pipeline.hgetall(recordKey(id));
-      const results = (await pipeline.exec()) ?? [];
-      return results
-        .map(([err, fields]) => (err ? null : fromFields(fields as Record<string, string>)))
-        .filter((record): record is ApiKeyRecord => record !== null)
-        .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      const results = await sendEach(
+        redis,
+        ids.map((id): RedisCommand => ['hgetall', recordKey(id)]),
+      );
+      return (
+        results
+          .map(([err, fields]) => (err ? null : fromFields(fields as Record<string, string>)))
+          // The index is written before the record is known to be new: an id that was another
+          // client's (a collision create refused) never lists that client's key here.
+          .filter((record): record is ApiKeyRecord => record !== null && record.clientId === clientId)
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      );
     },
     async recordUsage(usage) {
-      if (usage.length === 0) return;
-      await redis.eval(
-        USAGE,
-        usage.length,
-        ...usage.map((u) => recordKey(u.keyId)),
-        ...usage.flatMap((u) => [
-          JSON.stringify(u.lastUsedAt),
-          JSON.stringify(u.lastUsedIp),
-          String(u.graceUses),
-        ]),
+      // One script per record (each in its own slot on a Cluster), all in one round trip per node.
+      await sendAll(
+        redis,
+        usage.map(
+          (u): RedisCommand => [
+            'eval',
+            USAGE,
+            1,
+            recordKey(u.keyId),
+            JSON.stringify(u.lastUsedAt),
+            JSON.stringify(u.lastUsedIp),
+            String(u.graceUses),
+          ],
+        ),
       );
     },
   };

@@ -20,7 +20,11 @@ export function createMemoryAuditLog(capacity = 10_000): AuditLog {
   };
 }
 
-/** `<prefix>audit`, a Redis Stream trimmed to about `maxLength` entries. */
+/**
+ * `<prefix>audit`, a Redis Stream trimmed to about `maxLength` entries. One key, so one Cluster slot
+ * whatever its name: a stream is one ordered log and cannot be split across slots without losing
+ * its order. Used only without DATABASE_URL (PostgreSQL keeps the audit trail otherwise).
+ */
 export function createRedisAuditLog({
   redis,
   prefix,

@@ -4,7 +4,6 @@
  * The interfaces live with their concepts (src/keys/stores.ts, src/signing/nonce-store.ts, and the
  * store files here for rate limits, the response cache and persisted operations).
  */
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { ApiKeyStore, AuditLog, InvalidationBus } from '../keys/stores.js';
@@ -21,6 +20,7 @@ import {
 import { createPostgresApiKeyStore } from './postgres-api-keys.js';
 import { createPostgresAuditLog } from './postgres-audit-log.js';
 import { createMemoryRateLimitStore, createRedisRateLimitStore, type RateLimitStore } from './rate-limit.js';
+import type { RedisClient } from './redis-client.js';
 import {
   createMemoryResponseCache,
   createRedisResponseCache,
@@ -54,6 +54,7 @@ export {
   type LimitResult,
   type RateLimitStore,
 } from './rate-limit.js';
+export type { RedisClient } from './redis-client.js';
 export {
   createMemoryResponseCache,
   createRedisResponseCache,
@@ -68,7 +69,7 @@ export type { RedisStoreOptions } from './types.js';
 
 export interface StoresOptions {
   /** The process's Redis; undefined: memory stores, which hold for this instance only. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   /**
    * PostgreSQL (DATABASE_URL, migrated): when given, API keys and the audit trail live there, the
    * system of record; Redis (or memory) keeps only what may be lost or rebuilt.

@@ -4,6 +4,7 @@
  * has a bus (no "no bus" branch to test separately).
  */
 import type { InvalidationBus } from '../keys/stores.js';
+import { subscriberOf } from './redis-client.js';
 import type { RedisStoreOptions } from './types.js';
 
 /** What memory buses share: a key id one publishes reaches every bus made on the same hub. */
@@ -32,10 +33,17 @@ export function createMemoryInvalidationBus(hub: MemoryInvalidationHub = new Set
   };
 }
 
-/** Redis pub/sub, subscribed on a connection of its own (a subscriber cannot send commands). */
+/**
+ * Redis pub/sub, subscribed on a connection of its own (a subscriber cannot send commands). On a
+ * Redis Cluster, PUBLISH (sent to any master) is broadcast over the cluster bus to every node, so
+ * each instance's subscriber hears it on whichever node it is connected to; ioredis moves that
+ * subscription to another node when its node is lost. A channel is not a key: no slot, no tag. A
+ * message published while an instance's subscriber is moving is lost to that instance; the key
+ * cache lifetime (1 s, src/keys/service.ts cacheTtlMs) bounds what it misses.
+ */
 export function createRedisInvalidationBus({ redis, prefix }: RedisStoreOptions): InvalidationBus {
   const channel = `${prefix}key-invalidations`;
-  const subscriber = redis.duplicate({ enableOfflineQueue: true });
+  const subscriber = subscriberOf(redis);
   const handlers: ((keyId: string) => void)[] = [];
   subscriber.on('message', (from: string, keyId: string) => {
     if (from === channel) for (const handler of handlers) handler(keyId);

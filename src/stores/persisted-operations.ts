@@ -41,7 +41,10 @@ export function createMemoryPersistedOperationStore(
   };
 }
 
-/** `<prefix>apq:<hash>` strings with an expiry set at registration (re-registering refreshes it). */
+/**
+ * `<prefix>apq:<hash>` strings with an expiry set at registration (re-registering refreshes it).
+ * Single-key commands, no hash tag: on a Cluster, documents spread over the slots by hash.
+ */
 export function createRedisPersistedOperationStore({
   redis,
   prefix,

@@ -9,6 +9,12 @@ import type { RedisStoreOptions } from './types.js';
 
 /** One limit to check and, when allowed, count. */
 export interface LimitCheck {
+  /**
+   * Whose budget this is (an API-key client, a JWT subject, an IP). The checks of one call all have
+   * the same owner: Redis keeps an owner's counters in one Cluster slot, which one script needs.
+   */
+  owner: string;
+  /** The limit, within its owner's (a field coordinate, `cost`). */
   key: string;
   max: number;
   windowMs: number;
@@ -106,7 +112,14 @@ if counted then
 end
 return results`;
 
-/** `<prefix>rl:<key>` sorted sets (logs) and `<prefix>rl:<key>:<bucket>` counters (windows). */
+/**
+ * `<prefix>rl:{<owner>}:<key>` sorted sets (logs) and `<prefix>rl:{<owner>}:<key>:<bucket>` counters
+ * (windows). The hash tag is the budget's owner: one script checks and counts every limit of an
+ * operation (its fields and its cost, plus the buckets the script names itself), which on a Redis
+ * Cluster must be keys of one slot; one tag per owner keeps each client's counters together while
+ * the clients spread over every master. (Renamed from the single-node `<prefix>rl:<owner>:<key>`:
+ * on upgrade every window starts afresh once, which the failure policy allows for counters.)
+ */
 export function createRedisRateLimitStore({ redis, prefix }: RedisStoreOptions): RateLimitStore {
   // Log members must be unique across every instance (pids repeat across hosts and in tests).
   const instance = randomBytes(8).toString('base64url');
@@ -114,6 +127,11 @@ export function createRedisRateLimitStore({ redis, prefix }: RedisStoreOptions):
   return {
     async consume(checks, nowMs) {
       if (checks.length === 0) return [];
+      const owner = checks[0]!.owner;
+      if (checks.some((check) => check.owner !== owner))
+        throw new Error(
+          'rate limits: the checks of one call must share their owner (one Redis Cluster slot)',
+        );
       const argv: (string | number)[] = [nowMs];
       for (const check of checks)
         argv.push(
@@ -127,7 +145,7 @@ export function createRedisRateLimitStore({ redis, prefix }: RedisStoreOptions):
       const raw = (await redis.eval(
         CONSUME,
         checks.length,
-        ...checks.map((c) => `${prefix}rl:${c.key}`),
+        ...checks.map((c) => `${prefix}rl:{${owner}}:${c.key}`),
         ...argv,
       )) as [number, number, number][];
       return raw.map(([allowed, remaining, resetMs]) => ({
@@ -153,7 +171,8 @@ export function createMemoryRateLimitStore(): RateLimitStore {
       }
       const counts: (() => void)[] = [];
       let counted = true;
-      const results = checks.map(({ key, max, windowMs, weight, kind, gate }): LimitResult => {
+      const results = checks.map(({ owner, key: limit, max, windowMs, weight, kind, gate }): LimitResult => {
+        const key = `${owner}:${limit}`;
         if (kind === 'log') {
           let log = logs.get(key);
           if (!log) {

@@ -16,8 +16,16 @@
  * - After `openMs`, the breaker itself probes with one PING under `probeTimeoutMs` (half-open: no
  *   caller's command is the probe, callers keep failing fast); an answer closes it, silence opens it
  *   again for another `openMs`.
+ *
+ * On a Redis Cluster each node's connection has a breaker of its own (one master's silence says
+ * nothing of the others'), and the Cluster object, which every command goes through before it picks
+ * its slot's node, only refuses while the whole cluster is disconnected. The Cluster stays `ready`
+ * while one master is lost: commands for that master's slots are refused by ioredis at once (no
+ * connection) and surface as `RedisUnavailableError` too. So a lost or hung master costs its own
+ * slots only; the breaker's state is `open` while any node's is.
  */
-import { Command, type Redis } from 'ioredis';
+import { type Cluster, Command, type Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 /** When the breaker opens and how it probes. */
 export interface RedisBreakerOptions {
@@ -44,8 +52,8 @@ export type RedisBreakerState = 'closed' | 'open' | 'half_open';
 /** A Redis command refused without being sent because the breaker is open. */
 export class RedisUnavailableError extends Error {
   readonly code = 'REDIS_UNAVAILABLE';
-  constructor() {
-    super('redis circuit open: failing fast');
+  constructor(message = 'redis circuit open: failing fast') {
+    super(message);
     this.name = 'RedisUnavailableError';
   }
 }
@@ -75,15 +83,93 @@ const ALWAYS_SENT = new Set(['quit']);
 const DISCONNECTED = new Set(['connecting', 'reconnecting', 'close']);
 
 /** Puts a breaker in front of every command of `redis` (once per client, before the stores use it). */
-export function guardRedis(
-  redis: Redis,
-  { consecutiveTimeouts = 1, openMs = 500, probeTimeoutMs = 200, onStateChange }: RedisBreakerOptions = {},
-): RedisBreaker {
+export function guardRedis(redis: RedisClient, options: RedisBreakerOptions = {}): RedisBreaker {
+  const { consecutiveTimeouts = 1 } = options;
   if (!Number.isInteger(consecutiveTimeouts) || consecutiveTimeouts < 1) {
     throw new Error(
       `redis breaker: consecutiveTimeouts must be a positive integer, got ${consecutiveTimeouts}`,
     );
   }
+  return redis.isCluster
+    ? guardCluster(redis as Cluster, options)
+    : guardConnection(redis as Redis, options, { refuseDisconnected: true });
+}
+
+/**
+ * A Cluster: a breaker per node connection (each node's commands time out on their own), and, in
+ * front of the Cluster, a refusal while it has no connection at all and the translation of
+ * ioredis's "no connection to this slot's node" into `RedisUnavailableError`.
+ */
+function guardCluster(cluster: Cluster, { onStateChange, ...options }: RedisBreakerOptions): RedisBreaker {
+  const breakers = new Map<Redis, RedisBreaker>();
+  const opened = new Set<Redis>();
+  let state: RedisBreakerState = 'closed';
+  const update = () => {
+    const next = opened.size > 0 ? 'open' : 'closed';
+    if (next === state) return;
+    state = next;
+    onStateChange?.(next);
+  };
+  const guardNode = (node: Redis) => {
+    if (breakers.has(node)) return;
+    const onNodeState = (nodeState: RedisBreakerState) => {
+      if (nodeState === 'closed') opened.delete(node);
+      else opened.add(node);
+      update();
+    };
+    // A node's connection connects lazily and queues meanwhile: the Cluster already refuses what
+    // would go to a node that has lost its connection, so the node's breaker only counts timeouts.
+    breakers.set(
+      node,
+      guardConnection(node, { ...options, onStateChange: onNodeState }, { refuseDisconnected: false }),
+    );
+    node.once('end', () => {
+      breakers.get(node)?.dispose();
+      breakers.delete(node);
+      opened.delete(node);
+      update();
+    });
+  };
+  for (const node of cluster.nodes('all')) guardNode(node);
+  cluster.on('+node', guardNode);
+
+  // A Cluster's sendCommand takes a third argument (the node a pipeline is bound to): passed on as is.
+  const send = cluster.sendCommand.bind(cluster) as (command: Command, ...rest: unknown[]) => unknown;
+  const guarded = (command: Command, ...rest: unknown[]): unknown => {
+    if (DISCONNECTED.has(cluster.status) && !ALWAYS_SENT.has(command.name)) {
+      command.reject(new RedisUnavailableError());
+      return command.promise;
+    }
+    const sent = send(command, ...rest);
+    if (!(sent instanceof Promise)) return sent;
+    // A Cluster refuses at once a command whose slot's master has no connection: said as the
+    // breaker says it, so stores fail it the same way, without a log line per request. A pipeline
+    // ignores what this returns (it reads each command's own promise): marked handled for it.
+    const translated = sent.catch((err: unknown) => {
+      throw isConnectionLost(err) ? new RedisUnavailableError(`redis: ${(err as Error).message}`) : err;
+    });
+    translated.catch(() => {});
+    return translated;
+  };
+  cluster.sendCommand = guarded as typeof cluster.sendCommand;
+
+  return {
+    get state() {
+      return state;
+    },
+    dispose() {
+      cluster.off('+node', guardNode);
+      for (const breaker of breakers.values()) breaker.dispose();
+    },
+  };
+}
+
+/** The breaker of one connection (one Redis, or one node of a Cluster). */
+function guardConnection(
+  redis: Redis,
+  { consecutiveTimeouts = 1, openMs = 500, probeTimeoutMs = 200, onStateChange }: RedisBreakerOptions,
+  { refuseDisconnected }: { refuseDisconnected: boolean },
+): RedisBreaker {
   const send = redis.sendCommand.bind(redis);
   const waiting = new Set<Command>();
   let state: RedisBreakerState = 'closed';
@@ -127,7 +213,7 @@ export function guardRedis(
     if (!waiting.delete(command)) return; // failed by `open` already
     if (err instanceof Error && err.message === TIMED_OUT) {
       if (state === 'closed' && ++timeouts >= consecutiveTimeouts) open();
-    } else if (!isRedisUnavailable(err) && !isConnectionError(err)) {
+    } else if (!isRedisUnavailable(err) && !isConnectionLost(err)) {
       timeouts = 0; // Redis answered (an error reply is an answer)
     }
   }
@@ -135,7 +221,9 @@ export function guardRedis(
   redis.sendCommand = (command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown => {
     // The breaker guards a ready connection only: once connected, ioredis sends its handshake (the
     // ready check's INFO) through here, and refusing it would keep the connection from ever healing.
-    const refused = (state !== 'closed' && redis.status === 'ready') || DISCONNECTED.has(redis.status);
+    const refused =
+      (state !== 'closed' && redis.status === 'ready') ||
+      (refuseDisconnected && DISCONNECTED.has(redis.status));
     if (refused && !ALWAYS_SENT.has(command.name)) {
       command.reject(new RedisUnavailableError());
       return command.promise;
@@ -168,8 +256,16 @@ export function guardRedis(
   };
 }
 
-/** ioredis's fast refusals while disconnected: not a verdict on a hung Redis, and not an answer. */
-function isConnectionError(err: unknown): boolean {
+/**
+ * ioredis's fast refusals of a command it could not send (disconnected; on a Cluster, no connection
+ * to the node of its slot, or the cluster not ready): not a verdict on a hung Redis, not an answer.
+ */
+export function isConnectionLost(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
-  return message.startsWith("Stream isn't writeable") || message === 'Connection is closed.';
+  return (
+    message.startsWith("Stream isn't writeable") ||
+    message === 'Connection is closed.' ||
+    message.startsWith("Cluster isn't ready") ||
+    message === 'Cluster is ended.'
+  );
 }

@@ -8,10 +8,10 @@
 
 import type { Cache, CacheEntityRecord } from '@envelop/response-cache';
 import type { ExecutionResult } from 'graphql';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createInFlight } from '../upstream/in-flight.js';
 import { isRedisUnavailable } from './redis-breaker.js';
+import { type RedisCommand, sendAll } from './redis-client.js';
 import type { RedisStoreOptions } from './types.js';
 
 export interface ResponseCacheStore extends Cache {
@@ -81,7 +81,14 @@ export interface RedisResponseCacheOptions extends RedisStoreOptions {
   onError?: () => void;
 }
 
-/** `<prefix>rc:r:<id>` responses with their TTL, and `<prefix>rc:i:<entity or session>` index sets. */
+/**
+ * `<prefix>rc:r:<id>` responses with their TTL, and `<prefix>rc:i:<entity or session>` index sets.
+ * No hash tag and no script: every command touches one key (a response is written, then added to
+ * each of its index sets, which no atomicity binds), so on a Redis Cluster responses and indexes
+ * spread over the slots by name, the batches go to each key's master at once, and no tag is needed.
+ * A tag per session would not serve: one response sits in its session's index and in the shared
+ * indexes of the entities it holds, and public answers would all share one tag.
+ */
 export function createRedisResponseCache({
   redis,
   prefix,
@@ -104,37 +111,32 @@ export function createRedisResponseCache({
       return fallback;
     }
   };
-  /** Runs a pipeline; ioredis reports each command's failure in its result, not by throwing. */
-  async function run(pipeline: ReturnType<Redis['pipeline']>): Promise<[Error | null, unknown][]> {
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([err]) => err);
-    if (failed) throw failed[0];
-    return results;
-  }
   async function dropIndexed(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.smembers(indexKey(key));
-    const members = await run(pipeline);
-    const ids = new Set(members.flatMap(([, value]) => (value as string[] | null) ?? []));
-    const removal = redis.pipeline();
-    for (const id of ids) removal.del(responseKey(id));
-    for (const key of keys) removal.del(indexKey(key));
-    await run(removal);
+    const members = await sendAll(
+      redis,
+      keys.map((key): RedisCommand => ['smembers', indexKey(key)]),
+    );
+    const ids = new Set(members.flatMap((value) => (value as string[] | null) ?? []));
+    await sendAll(redis, [
+      ...[...ids].map((id): RedisCommand => ['del', responseKey(id)]),
+      ...keys.map((key): RedisCommand => ['del', indexKey(key)]),
+    ]);
   }
   return {
     set(responseId, result, entities, ttl) {
       return soft(
         'set',
         async () => {
-          const pipeline = redis.pipeline();
-          pipeline.set(responseKey(responseId), JSON.stringify(result), 'PX', Math.max(1, Math.round(ttl)));
+          const commands: RedisCommand[] = [
+            ['set', responseKey(responseId), JSON.stringify(result), 'PX', Math.max(1, Math.round(ttl))],
+          ];
           for (const key of [...indexKeys(entities), `session:${sessionOf(responseId)}`]) {
-            pipeline.sadd(indexKey(key), responseId);
+            commands.push(['sadd', indexKey(key), responseId]);
             // Index sets outlive their responses by a margin; stale members only cost a DEL of nothing.
-            pipeline.pexpire(indexKey(key), Math.max(60_000, Math.round(ttl) * 2));
+            commands.push(['pexpire', indexKey(key), Math.max(60_000, Math.round(ttl) * 2)]);
           }
-          await run(pipeline);
+          await sendAll(redis, commands);
         },
         undefined,
       );

@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { isRedisUnavailable } from './redis-breaker.js';
+import { type RedisCommand, sendAll } from './redis-client.js';
 import type { RedisStoreOptions } from './types.js';
 
 /** A lease's suggested time to live: renewed every 20 s, a dead instance's leases free within a minute. */
@@ -150,7 +151,8 @@ export interface RedisSubscriptionLeaseStoreOptions extends RedisStoreOptions {
 
 /**
  * `<prefix>sublease:{<owner>}` sorted sets, one per owner (the hash tag keeps any later multi-key
- * operation on one owner in one Cluster slot). Each script touches one key.
+ * operation on one owner in one Cluster slot; owners spread over the slots). Each script touches
+ * one key.
  *
  * While Redis fails (the breaker is open, the connection is down), the store does what rate limits
  * do: it counts on this instance, applying the same limit per instance, so an owner may hold up to
@@ -204,13 +206,12 @@ export function createRedisSubscriptionLeaseStore({
         if (ids) ids.push(leaseId);
         else byOwner.set(owner, [leaseId]);
       }
-      // One script per owner (one key each), all in one pipeline: one round trip. On a Redis Cluster
-      // this pipeline would be split by slot.
-      const pipeline = redis.pipeline();
-      for (const [owner, ids] of byOwner) pipeline.eval(RENEW, 1, keyOf(owner), ttl, ...ids);
+      // One script per owner (one key each), all in one round trip (one per master on a Cluster).
       try {
-        const failed = ((await pipeline.exec()) ?? []).find(([err]) => err);
-        if (failed) throw failed[0];
+        await sendAll(
+          redis,
+          [...byOwner].map(([owner, ids]): RedisCommand => ['eval', RENEW, 1, keyOf(owner), ttl, ...ids]),
+        );
       } catch (err) {
         fellBack(err, 'renew');
       }

@@ -6,6 +6,8 @@ export const STEADY_READ = '{ token(id: "bitcoin") { id symbol price { usd } } }
 
 /** One answered (or failed: status 0) read. */
 export interface ReadSample {
+  /** When it was sent (performance.now()). */
+  readonly at: number;
   readonly ms: number;
   readonly status: number;
   readonly symbol: unknown;
@@ -19,11 +21,12 @@ export function steadyReads(gateway: TestGateway, everyMs: number) {
     pending.push(
       gateway.graphql(STEADY_READ).then(
         (reply) => ({
+          at: started,
           ms: performance.now() - started,
           status: reply.status,
           symbol: (reply.body.data?.token as { symbol?: unknown } | null | undefined)?.symbol,
         }),
-        () => ({ ms: performance.now() - started, status: 0, symbol: undefined }),
+        () => ({ at: started, ms: performance.now() - started, status: 0, symbol: undefined }),
       ),
     );
   }, everyMs);

@@ -32,7 +32,10 @@ describe('createStores', () => {
       expect(stores.kind).toBe('redis');
       await stores.nonces.claim('k', randomUUID(), 30);
       await stores.audit.append({ type: 'key.created', at: '2026-01-01T00:00:00.000Z' });
-      await stores.rateLimits.consume([{ key: 'c', max: 1, windowMs: 60_000, weight: 1, kind: 'log' }], 1);
+      await stores.rateLimits.consume(
+        [{ owner: 'o', key: 'c', max: 1, windowMs: 60_000, weight: 1, kind: 'log' }],
+        1,
+      );
       await stores.persistedOperations.set('h', '{ a }', 60);
       await stores.responseCache.set('public|fp|h', { data: {} }, [], 60_000);
       const keys = await redis!.keys(`${prefix}*`);

@@ -17,7 +17,10 @@ afterAll(async () => {
   await testRedis?.stop();
 });
 
+// One owner for the file (the checks of one call share theirs); keys are fresh per test.
+const OWNER = `owner-${randomUUID()}`;
 const log = (key: string, weight: number, max = 10): LimitCheck => ({
+  owner: OWNER,
   key,
   max,
   windowMs: 60_000,
@@ -49,6 +52,7 @@ function contract(name: string, make: () => RateLimitStore, available = true) {
       const budget = randomUUID();
       const t = 2_000_000;
       const gate: LimitCheck = {
+        owner: OWNER,
         key: budget,
         max: 100,
         windowMs: 60_000,

@@ -260,6 +260,51 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads a Redis Cluster, refuses it beside another way to Redis or malformed, and asks it for the encryption key', () => {
+    const key = { KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
+    const config = loadConfig({ ...key, REDIS_CLUSTER_NODES: 'r1:6379, r2:7000,[::1]:7001' }, false);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.redisSentinel).toBeUndefined();
+    expect(config.redisCluster).toEqual({
+      nodes: [
+        { host: 'r1', port: 6379 },
+        { host: 'r2', port: 7000 },
+        { host: '::1', port: 7001 },
+      ],
+    });
+    for (const [env, message] of [
+      [
+        { REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r1:6379' },
+        'REDIS_URL, REDIS_CLUSTER_NODES: set one, not both',
+      ],
+      [
+        { REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'r1:6379' },
+        'REDIS_SENTINELS, REDIS_CLUSTER_NODES: set one, not both',
+      ],
+      [
+        {
+          REDIS_URL: 'redis://r:6379',
+          REDIS_SENTINELS: 's1:26379',
+          REDIS_SENTINEL_NAME: 'm',
+          REDIS_CLUSTER_NODES: 'r1:6379',
+        },
+        'REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES: set one, not several',
+      ],
+      [
+        { REDIS_CLUSTER_NODES: 'r1:6379,redis://r2:6379' },
+        'REDIS_CLUSTER_NODES: "redis://r2:6379" is not host:port',
+      ],
+      [{ REDIS_CLUSTER_NODES: 'r1:6379,r2' }, 'list the cluster nodes as host:port'],
+      [{ REDIS_CLUSTER_NODES: 'r1:0' }, 'REDIS_CLUSTER_NODES: "r1:0": the port must be 1-65535'],
+    ] as const) {
+      expect(() => loadConfig({ ...key, ...env }, false), JSON.stringify(env)).toThrow(message);
+    }
+    // Every instance on the cluster must hash keys alike.
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'r1:6379' }, false)).toThrow(
+      /KEYS_ENCRYPTION_KEYS \(or KEYS_ENCRYPTION_KEY\): required[^\n]*REDIS_CLUSTER_NODES/,
+    );
+  });
+
   it('refuses any incomplete JWT configuration, naming what is missing', () => {
     const cases: [Record<string, string>, string][] = [
       [{ JWT_ISSUER: 'https://idp.example/' }, 'JWT_JWKS_URL or JWT_JWKS_FILE, JWT_AUDIENCE: missing'],
