@@ -19,21 +19,36 @@ export type UpstreamTargets =
   | { mode: 'remote'; targets: Readonly<Record<string, string>> };
 
 /**
+ * The Redis nodes' credentials (AUTH), as ioredis's `username` and `password` options take them:
+ * REDIS_USERNAME and REDIS_PASSWORD, each present only when set. With REDIS_URL they are in the URL.
+ */
+export interface RedisCredentials {
+  /** The ACL user (REDIS_USERNAME); absent: Redis's `default` user. */
+  username?: string;
+  /** The password of the data nodes (REDIS_PASSWORD: `requirepass`, or the ACL user's). */
+  password?: string;
+}
+
+/**
  * Redis behind Sentinel: the client asks the sentinels which node is the master of `name`, and
  * asks again when it loses it (a failover), so the same object serves ioredis's sentinel options.
  */
-export interface RedisSentinelConfig {
+export interface RedisSentinelConfig extends RedisCredentials {
   /** The sentinels, as REDIS_SENTINELS lists them (any one answering is enough). */
   sentinels: { host: string; port: number }[];
   /** The master group name the sentinels monitor (REDIS_SENTINEL_NAME). */
   name: string;
+  /** The sentinels' own ACL user (REDIS_SENTINEL_USERNAME). */
+  sentinelUsername?: string;
+  /** The sentinels' own password (REDIS_SENTINEL_PASSWORD: their `requirepass`), not the data nodes'. */
+  sentinelPassword?: string;
 }
 
 /**
  * A Redis Cluster (REDIS_CLUSTER_NODES): the client asks these nodes (any one answering is enough)
  * for the slot map, then talks to each slot's master; it follows failovers and resharding itself.
  */
-export interface RedisClusterConfig {
+export interface RedisClusterConfig extends RedisCredentials {
   /** Startup nodes, as REDIS_CLUSTER_NODES lists them. */
   nodes: { host: string; port: number }[];
 }
@@ -231,6 +246,22 @@ function hostPortList(what: { plural: string; example: string; defaultPort: stri
   };
 }
 
+/** An ACL user name (REDIS_USERNAME, REDIS_SENTINEL_USERNAME): Redis refuses spaces in one. */
+const redisUsername = z.string().regex(/^[^\s\p{Cc}]{1,256}$/u, {
+  error: 'must be a Redis ACL user name: 1-256 characters, no spaces',
+});
+/**
+ * A Redis password (REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD). Spaces or a line break at either end
+ * are almost always a Secret written with `echo` (its newline): refused at start, where the server
+ * would only say "invalid password" at every connection.
+ */
+const redisPassword = z
+  .string()
+  .max(4096, { error: 'must be at most 4096 characters' })
+  .refine((value) => value.trim() === value, {
+    error: 'must not start or end with spaces or a line break (a Secret written with echo keeps its newline)',
+  });
+
 const sentinelList = hostPortList({
   plural: 'sentinels',
   example: 'sentinel-1:26379,sentinel-2:26379',
@@ -294,6 +325,8 @@ export interface LoadConfigOptions {
 const SECRET_VARS: ReadonlySet<string> = new Set([
   'DATABASE_URL',
   'REDIS_URL',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
   'KEYS_ENCRYPTION_KEY',
   'KEYS_ENCRYPTION_KEYS',
   'METRICS_TOKEN',
@@ -318,6 +351,10 @@ const envSchema = z.object({
       error: 'must be the master group name the sentinels monitor (A-Z a-z 0-9 . _ -), such as mymaster',
     })
     .optional(),
+  REDIS_USERNAME: redisUsername.optional(),
+  REDIS_PASSWORD: redisPassword.optional(),
+  REDIS_SENTINEL_USERNAME: redisUsername.optional(),
+  REDIS_SENTINEL_PASSWORD: redisPassword.optional(),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
@@ -567,9 +604,17 @@ export function loadConfig(
     redisUrl: e.REDIS_URL,
     redisSentinel:
       e.REDIS_SENTINELS && e.REDIS_SENTINEL_NAME
-        ? { sentinels: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME }
+        ? {
+            sentinels: e.REDIS_SENTINELS,
+            name: e.REDIS_SENTINEL_NAME,
+            ...credentials(e.REDIS_USERNAME, e.REDIS_PASSWORD),
+            ...(e.REDIS_SENTINEL_USERNAME ? { sentinelUsername: e.REDIS_SENTINEL_USERNAME } : {}),
+            ...(e.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
+          }
         : undefined,
-    redisCluster: e.REDIS_CLUSTER_NODES ? { nodes: e.REDIS_CLUSTER_NODES } : undefined,
+    redisCluster: e.REDIS_CLUSTER_NODES
+      ? { nodes: e.REDIS_CLUSTER_NODES, ...credentials(e.REDIS_USERNAME, e.REDIS_PASSWORD) }
+      : undefined,
     databaseUrl: e.DATABASE_URL,
     upstreams:
       set.length === 0
@@ -643,7 +688,48 @@ function redisProblems(e: z.infer<typeof envSchema>): string[] {
       'REDIS_SENTINEL_NAME: only with REDIS_SENTINELS (the sentinels that know this master group)',
     );
   }
+  problems.push(...redisCredentialProblems(e));
   return problems;
+}
+
+/**
+ * REDIS_USERNAME and REDIS_PASSWORD go with REDIS_SENTINELS or REDIS_CLUSTER_NODES, the sentinels'
+ * own with REDIS_SENTINELS only; REDIS_URL carries its credentials itself (two places for one
+ * password is one too many). A user without its password is a mistake, not "no AUTH".
+ */
+function redisCredentialProblems(e: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  const set = (names: readonly (keyof typeof e)[]) => names.filter((name) => e[name] !== undefined);
+  const nodes = set(['REDIS_USERNAME', 'REDIS_PASSWORD']);
+  const sentinels = set(['REDIS_SENTINEL_USERNAME', 'REDIS_SENTINEL_PASSWORD']);
+  if (e.REDIS_URL && nodes.length + sentinels.length > 0) {
+    problems.push(
+      `${[...nodes, ...sentinels].join(', ')}: not with REDIS_URL — put the credentials in the URL, such as redis://user:password@redis:6379 (percent-encode @ : / in the password); these variables are for REDIS_SENTINELS and REDIS_CLUSTER_NODES`,
+    );
+  } else {
+    if (nodes.length > 0 && !e.REDIS_SENTINELS && !e.REDIS_CLUSTER_NODES) {
+      problems.push(
+        `${nodes.join(', ')}: only with REDIS_SENTINELS or REDIS_CLUSTER_NODES (the Redis nodes' credentials)`,
+      );
+    }
+    if (sentinels.length > 0 && !e.REDIS_SENTINELS) {
+      problems.push(
+        `${sentinels.join(', ')}: only with REDIS_SENTINELS (the sentinels' own credentials; the Redis nodes' are REDIS_USERNAME and REDIS_PASSWORD)`,
+      );
+    }
+  }
+  if (e.REDIS_USERNAME && !e.REDIS_PASSWORD)
+    problems.push("REDIS_USERNAME: needs REDIS_PASSWORD (the ACL user's password)");
+  if (e.REDIS_SENTINEL_USERNAME && !e.REDIS_SENTINEL_PASSWORD)
+    problems.push(
+      "REDIS_SENTINEL_USERNAME: needs REDIS_SENTINEL_PASSWORD (the sentinels' ACL user's password)",
+    );
+  return problems;
+}
+
+/** ioredis's `username` and `password`, each only when set. */
+function credentials(username: string | undefined, password: string | undefined): RedisCredentials {
+  return { ...(username ? { username } : {}), ...(password ? { password } : {}) };
 }
 
 /**

@@ -37,7 +37,7 @@ import { createDatabasePool, migrateDatabase } from './stores/postgres-pool.js';
 import { guardRedis } from './stores/redis-breaker.js';
 import { isCluster, type RedisClient } from './stores/redis-client.js';
 import { watchClusterNodes } from './stores/redis-cluster-health.js';
-import { createRedisHealthLog } from './stores/redis-health.js';
+import { createRedisHealthLog, redisFailureReason } from './stores/redis-health.js';
 import { createSubscriptionRegistry } from './streams/subscription-registry.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
@@ -287,13 +287,18 @@ async function connectRedis(
             slotsRefreshInterval: 1000,
             slotsRefreshTimeout: COMMAND_TIMEOUT_MS,
             // Each node's connection: commands time out as on one Redis, and that node's breaker opens.
+            // Every node connection sends these in AUTH, the slot-map and subscriber ones (duplicates) too.
             redisOptions: {
+              username: target.username,
+              password: target.password,
               commandTimeout: COMMAND_TIMEOUT_MS,
               maxRetriesPerRequest: 1,
               connectTimeout: 1000,
             },
           })
         : new Redis({
+            // sentinels, name, and the credentials: username/password for the master,
+            // sentinelUsername/sentinelPassword for the sentinels.
             ...target,
             ...options,
             // A sentinel is asked for the master at most this long (default 10 s), then the next one.
@@ -307,9 +312,20 @@ async function connectRedis(
   // One line when Redis goes down, one when it is back, a reminder a minute between: never one per
   // reconnect attempt or breaker probe (stores/redis-health.ts). Metrics count every failure.
   const health = createRedisHealthLog({ logger });
+  // A refused password is an outage like any other (fail closed), said as such once.
+  const reason = (err: Error) =>
+    redisFailureReason(
+      err,
+      typeof target === 'string'
+        ? { nodes: 'the user and password in REDIS_URL' }
+        : {
+            nodes: 'REDIS_PASSWORD (and REDIS_USERNAME)',
+            sentinels: 'REDIS_SENTINEL_PASSWORD (and REDIS_SENTINEL_USERNAME)',
+          },
+    );
   redis.on('error', (err: Error) => {
     metrics.redisErrors.inc({ kind: 'connection' });
-    health.down(err.message);
+    health.down(reason(err));
   });
   // A hung Redis costs a request at most one commandTimeout, then fails fast (stores/redis-breaker.ts).
   const breaker = guardRedis(redis, {
@@ -324,9 +340,10 @@ async function connectRedis(
   // A Cluster stays ready while one master is lost: its nodes' errors say so (one line, as above).
   const nodes = isCluster(redis)
     ? watchClusterNodes(redis, {
-        onDown: (reason) => {
+        describe: reason,
+        onDown: (why) => {
           metrics.redisErrors.inc({ kind: 'connection' });
-          health.down(reason);
+          health.down(why);
         },
         onHealed: () => {
           if (breaker.state === 'closed' && redis.status === 'ready') health.up();

@@ -1,8 +1,8 @@
 /**
  * The key CLI's view of the gateways' stores (DATABASE_URL, REDIS_URL, REDIS_SENTINELS or
- * REDIS_CLUSTER_NODES, KEYS_ENCRYPTION_KEY, REDIS_KEY_PREFIX as the gateways have them): keys and
- * audit in PostgreSQL when DATABASE_URL is set (migrated first), Redis pushes revocations. A key
- * service per key environment, made on use.
+ * REDIS_CLUSTER_NODES with their REDIS_PASSWORD and REDIS_SENTINEL_PASSWORD, KEYS_ENCRYPTION_KEY,
+ * REDIS_KEY_PREFIX as the gateways have them): keys and audit in PostgreSQL when DATABASE_URL is
+ * set (migrated first), Redis pushes revocations. A key service per key environment, made on use.
  */
 import type { Pool } from 'pg';
 import type { KeyEnvironment } from '../auth/api-key-format.js';
@@ -63,8 +63,10 @@ export async function withKeys<T>(
   ]);
   const logger = cliLogger();
   const redisOptions = { maxRetriesPerRequest: 1, commandTimeout: 2000 };
-  // Behind Sentinel, the sentinels name the master (the gateways' REDIS_SENTINELS, same group).
-  // On a Cluster, commands wait (offline queue) for the slot map, then go to each slot's master.
+  // Behind Sentinel, the sentinels name the master (the gateways' REDIS_SENTINELS, same group; the
+  // config carries both credentials, ioredis's username/password and sentinelUsername/Password).
+  // On a Cluster, commands wait (offline queue) for the slot map, then go to each slot's master;
+  // every node gets REDIS_USERNAME/REDIS_PASSWORD.
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, redisOptions)
     : config.redisSentinel
@@ -72,7 +74,11 @@ export async function withKeys<T>(
       : config.redisCluster
         ? new Cluster(config.redisCluster.nodes, {
             scaleReads: 'master',
-            redisOptions,
+            redisOptions: {
+              ...redisOptions,
+              username: config.redisCluster.username,
+              password: config.redisCluster.password,
+            },
             // No node answers: give up after a few tries (a command waits meanwhile), not forever.
             clusterRetryStrategy: (attempt) => (attempt > 5 ? null : 200),
           })

@@ -11,6 +11,8 @@ export interface ClusterNodeWatchOptions {
   onDown(reason: string): void;
   /** No node is failing any more. */
   onHealed(): void;
+  /** How a node's error reads in `onDown`. @default the error's message */
+  describe?: (err: Error) => string;
 }
 
 export interface ClusterNodeWatch {
@@ -23,7 +25,7 @@ const keyOf = (node: Redis) => `${node.options.host}:${node.options.port}`;
 /** Watches `cluster`'s nodes; call once, before it connects. */
 export function watchClusterNodes(
   cluster: Cluster,
-  { onDown, onHealed }: ClusterNodeWatchOptions,
+  { onDown, onHealed, describe = (err) => err.message }: ClusterNodeWatchOptions,
 ): ClusterNodeWatch {
   const failing = new Set<string>();
   const healed = (key: string) => {
@@ -31,7 +33,7 @@ export function watchClusterNodes(
   };
   cluster.on('node error', (err: Error, key: string) => {
     failing.add(key);
-    onDown(`cluster node ${key}: ${err.message}`);
+    onDown(`cluster node ${key}: ${describe(err)}`);
   });
   cluster.on('+node', (node: Redis) => {
     node.once('ready', () => healed(keyOf(node)));

@@ -24,6 +24,31 @@ export interface RedisHealthLog {
   close(): void;
 }
 
+/** Where to look when Redis refuses the credentials: the variables, by who refused them. */
+export interface RedisCredentialHint {
+  /** The Redis nodes' credentials (REDIS_PASSWORD, or the ones in REDIS_URL). */
+  nodes: string;
+  /** The sentinels' own, when there are sentinels. */
+  sentinels?: string;
+}
+
+/** Replies of a Redis that refused AUTH (6+: WRONGPASS; before: invalid password) or wants it (NOAUTH). */
+const AUTH_REFUSED = /\b(WRONGPASS|NOAUTH)\b|invalid password|invalid username-password/i;
+
+/**
+ * An ioredis error as the health log says it. A refused or missing password reads "authentication
+ * failed" and names the variables to check, the sentinels' when the sentinels refused it (ioredis
+ * then says "All sentinels are unreachable"); a Cluster's "Failed to refresh slots cache" says why
+ * (its last node's error). Redis never echoes a password in its replies, and neither does this.
+ */
+export function redisFailureReason(err: Error, hint: RedisCredentialHint): string {
+  const cause = (err as { lastNodeError?: unknown }).lastNodeError;
+  const message = cause instanceof Error ? `${err.message} ${cause.message}` : err.message;
+  if (!AUTH_REFUSED.test(message)) return message;
+  const bySentinels = hint.sentinels !== undefined && message.startsWith('All sentinels are unreachable');
+  return `authentication failed (${message}): check ${bySentinels ? hint.sentinels : hint.nodes}`;
+}
+
 /** What an outage costs, said once in the warning (DESIGN.md "Failure policy"). */
 const EFFECT =
   'rate limits count on this instance only, the response cache is bypassed, signed mutations are refused (503) and /readyz answers 503';

@@ -60,8 +60,19 @@ function required(): boolean {
   return process.env.CI === 'true' || process.env.REQUIRE_REDIS === '1';
 }
 
+/** The options of a test cluster. */
+export interface TestRedisClusterOptions {
+  /** Time without an answer before the cluster calls a node down, in ms. @default 1000 */
+  nodeTimeoutMs?: number;
+  /** Every node's password (`--requirepass`, and `--masterauth` for its replication). Unset: no AUTH. */
+  password?: string;
+}
+
 /** Starts a cluster, or null (skip) where redis-server/redis-cli are missing outside CI. */
-export async function useTestRedisCluster({ nodeTimeoutMs = 1000 } = {}): Promise<TestRedisCluster | null> {
+export async function useTestRedisCluster({
+  nodeTimeoutMs = 1000,
+  password,
+}: TestRedisClusterOptions = {}): Promise<TestRedisCluster | null> {
   for (const binary of ['redis-server', 'redis-cli']) {
     if (spawnSync(binary, ['--version']).error) {
       if (required())
@@ -110,6 +121,7 @@ export async function useTestRedisCluster({ nodeTimeoutMs = 1000 } = {}): Promis
         nodeDir,
         '--logfile',
         'redis.log',
+        ...(password ? ['--requirepass', password, '--masterauth', password] : []),
       ],
       { stdio: 'ignore' },
     );
@@ -140,6 +152,7 @@ export async function useTestRedisCluster({ nodeTimeoutMs = 1000 } = {}): Promis
       lazyConnect: true,
       retryStrategy: () => null,
       commandTimeout: 1000,
+      ...(password ? { password } : {}),
     });
     node.on('error', () => {});
     try {
@@ -225,14 +238,22 @@ export async function useTestRedisCluster({ nodeTimeoutMs = 1000 } = {}): Promis
           '1',
           '--cluster-yes',
         ],
-        { timeout: START_TIMEOUT_MS },
+        // The password by environment: on the command line (-a) redis-cli warns that it is unsafe.
+        {
+          timeout: START_TIMEOUT_MS,
+          env: { ...process.env, ...(password ? { REDISCLI_AUTH: password } : {}) },
+        },
         (err, _stdout, stderr) =>
           err ? reject(new Error(`redis-cli --cluster create: ${stderr || err.message}`)) : resolve(),
       );
     });
+    // The other nodes learn which ones are replicas by gossip, after `--cluster create` returns: under
+    // load a node may still list them as masters without slots. Wait for its view, then for the sync.
+    await waitFor(
+      async () => (await describe()).filter((node) => node.role === 'replica').length === 3,
+      'expected 3 replicas: the cluster never listed them',
+    );
     await waitHealthy();
-    const replicas = (await describe()).filter((node) => node.role === 'replica');
-    if (replicas.length !== 3) throw new Error(`expected 3 replicas, the cluster has ${replicas.length}`);
   } catch (err) {
     const logs = [...servers.keys()]
       .map((port) => {
@@ -258,7 +279,12 @@ export async function useTestRedisCluster({ nodeTimeoutMs = 1000 } = {}): Promis
     nodes: data.map((port) => `${HOST}:${port}`).join(','),
     startupNodes: data.map((port) => ({ host: HOST, port })),
     async slotsOf(keys) {
-      const node = new Redis({ host: HOST, port: livePorts()[0]!, retryStrategy: () => null });
+      const node = new Redis({
+        host: HOST,
+        port: livePorts()[0]!,
+        retryStrategy: () => null,
+        ...(password ? { password } : {}),
+      });
       node.on('error', () => {});
       try {
         const replies = (await node.pipeline(keys.map((key) => ['cluster', 'keyslot', key])).exec()) ?? [];

@@ -104,6 +104,18 @@ export interface TestRedisSentinelOptions {
   downAfterMs?: number;
   /** @default 'mymaster' */
   name?: string;
+  /**
+   * The master's and replica's password (`--requirepass`, `--masterauth` for replication; the
+   * sentinels get `sentinel auth-pass`). Unset: no AUTH.
+   */
+  password?: string;
+  /**
+   * An ACL user of the data nodes with `password` and every permission, the `default` user then
+   * turned off, so only this user gets in (replication and the sentinels use it too).
+   */
+  username?: string;
+  /** The sentinels' own password (`requirepass` on each, which they also use among themselves). */
+  sentinelPassword?: string;
 }
 
 const SERVER_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
@@ -118,7 +130,22 @@ export async function useTestRedisSentinel({
   sentinels: count = 1,
   downAfterMs = 1000,
   name = 'mymaster',
+  password,
+  username,
+  sentinelPassword,
 }: TestRedisSentinelOptions = {}): Promise<TestRedisSentinel | null> {
+  if (username && !password) throw new Error('useTestRedisSentinel: a username needs a password');
+  // The data nodes' AUTH, for their replication and for this helper's own connections.
+  const auth = [
+    ...(password ? ['--requirepass', password, '--masterauth', password] : []),
+    ...(username
+      ? [
+          ...['--user', username, 'on', `>${password}`, '~*', '&*', '+@all'],
+          ...['--user', 'default', 'off', '--masteruser', username],
+        ]
+      : []),
+  ];
+  const credentials = { ...(username ? { username } : {}), ...(password ? { password } : {}) };
   if (spawnSync('redis-server', ['--version']).error) {
     if (process.env.CI === 'true' || process.env.REQUIRE_REDIS === '1')
       throw new Error('CI/REQUIRE_REDIS: redis-server is not installed; Redis Sentinel tests need it');
@@ -147,14 +174,27 @@ export async function useTestRedisSentinel({
   const sentinelPorts: number[] = [];
   try {
     const masterPort = await freePort();
-    servers.set(masterPort, start(['--port', String(masterPort), ...SERVER_ARGS]));
+    servers.set(masterPort, start(['--port', String(masterPort), ...SERVER_ARGS, ...auth]));
     await waitFor(() => answers(`redis://127.0.0.1:${masterPort}`), 'the master did not start');
     const replicaPort = await freePort();
     servers.set(
       replicaPort,
-      start(['--port', String(replicaPort), '--replicaof', '127.0.0.1', String(masterPort), ...SERVER_ARGS]),
+      start([
+        '--port',
+        String(replicaPort),
+        '--replicaof',
+        '127.0.0.1',
+        String(masterPort),
+        ...SERVER_ARGS,
+        ...auth,
+      ]),
     );
-    const replica = new Redis({ port: replicaPort, lazyConnect: true, retryStrategy: () => 100 });
+    const replica = new Redis({
+      port: replicaPort,
+      lazyConnect: true,
+      retryStrategy: () => 100,
+      ...credentials,
+    });
     replica.on('error', () => {});
     try {
       await waitFor(
@@ -179,6 +219,9 @@ export async function useTestRedisSentinel({
           `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
           `sentinel failover-timeout ${name} 3000`,
           `sentinel parallel-syncs ${name} 1`,
+          ...(username ? [`sentinel auth-user ${name} ${username}`] : []),
+          ...(password ? [`sentinel auth-pass ${name} ${password}`] : []),
+          ...(sentinelPassword ? [`requirepass ${sentinelPassword}`] : []),
           '',
         ].join('\n'),
       );
@@ -187,7 +230,12 @@ export async function useTestRedisSentinel({
     }
     // Ready when every sentinel knows the replica and (with several) the other sentinels.
     for (const port of sentinelPorts) {
-      const sentinel = new Redis({ port, lazyConnect: true, retryStrategy: () => 100 });
+      const sentinel = new Redis({
+        port,
+        lazyConnect: true,
+        retryStrategy: () => 100,
+        ...(sentinelPassword ? { password: sentinelPassword } : {}),
+      });
       sentinel.on('error', () => {});
       try {
         await waitFor(async () => {
@@ -207,7 +255,12 @@ export async function useTestRedisSentinel({
     return null;
   }
   const masterPort = async () => {
-    const sentinel = new Redis({ port: sentinelPorts[0]!, lazyConnect: true, retryStrategy: () => null });
+    const sentinel = new Redis({
+      port: sentinelPorts[0]!,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      ...(sentinelPassword ? { password: sentinelPassword } : {}),
+    });
     sentinel.on('error', () => {});
     try {
       const [, port] = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as [string, string];

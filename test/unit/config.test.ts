@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, secretVariables } from '../../src/config.js';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 
@@ -303,6 +303,105 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'r1:6379' }, false)).toThrow(
       /KEYS_ENCRYPTION_KEYS \(or KEYS_ENCRYPTION_KEY\): required[^\n]*REDIS_CLUSTER_NODES/,
     );
+  });
+
+  it('reads Redis credentials for Sentinel and a Cluster, and refuses them with REDIS_URL, alone, or half', () => {
+    const key = { KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
+    const sentinels = { REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'mymaster' };
+    expect(
+      loadConfig(
+        {
+          ...key,
+          ...sentinels,
+          REDIS_USERNAME: 'gateway',
+          REDIS_PASSWORD: 'node-pw',
+          REDIS_SENTINEL_USERNAME: 'watcher',
+          REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
+        },
+        false,
+      ).redisSentinel,
+    ).toStrictEqual({
+      sentinels: [{ host: 's1', port: 26379 }],
+      name: 'mymaster',
+      username: 'gateway',
+      password: 'node-pw',
+      sentinelUsername: 'watcher',
+      sentinelPassword: 'sentinel-pw',
+    });
+    // Unset (or empty) credentials are absent, not undefined: ioredis then sends no AUTH.
+    expect(
+      loadConfig({ ...key, ...sentinels, REDIS_PASSWORD: 'node-pw', REDIS_USERNAME: '' }, false)
+        .redisSentinel,
+    ).toStrictEqual({ sentinels: [{ host: 's1', port: 26379 }], name: 'mymaster', password: 'node-pw' });
+    expect(
+      loadConfig(
+        { ...key, REDIS_CLUSTER_NODES: 'r1:6379', REDIS_USERNAME: 'gateway', REDIS_PASSWORD: 'pw' },
+        false,
+      ).redisCluster,
+    ).toStrictEqual({ nodes: [{ host: 'r1', port: 6379 }], username: 'gateway', password: 'pw' });
+    expect(loadConfig({ ...key, REDIS_CLUSTER_NODES: 'r1:6379' }, false).redisCluster).toStrictEqual({
+      nodes: [{ host: 'r1', port: 6379 }],
+    });
+
+    for (const [env, message] of [
+      [
+        { REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'pw' },
+        'REDIS_PASSWORD: not with REDIS_URL — put the credentials in the URL, such as redis://user:password@redis:6379',
+      ],
+      [
+        { REDIS_URL: 'redis://r:6379', REDIS_USERNAME: 'u', REDIS_SENTINEL_PASSWORD: 'pw' },
+        'REDIS_USERNAME, REDIS_SENTINEL_PASSWORD: not with REDIS_URL',
+      ],
+      [{ REDIS_PASSWORD: 'pw' }, 'REDIS_PASSWORD: only with REDIS_SENTINELS or REDIS_CLUSTER_NODES'],
+      [
+        { REDIS_CLUSTER_NODES: 'r1:6379', REDIS_SENTINEL_USERNAME: 'w', REDIS_SENTINEL_PASSWORD: 'pw' },
+        'REDIS_SENTINEL_USERNAME, REDIS_SENTINEL_PASSWORD: only with REDIS_SENTINELS',
+      ],
+      [
+        { ...sentinels, REDIS_USERNAME: 'gateway' },
+        "REDIS_USERNAME: needs REDIS_PASSWORD (the ACL user's password)",
+      ],
+      [
+        { ...sentinels, REDIS_SENTINEL_USERNAME: 'watcher' },
+        'REDIS_SENTINEL_USERNAME: needs REDIS_SENTINEL_PASSWORD',
+      ],
+      [
+        { ...sentinels, REDIS_USERNAME: 'two words', REDIS_PASSWORD: 'pw' },
+        'REDIS_USERNAME: must be a Redis ACL user name',
+      ],
+    ] as const) {
+      expect(() => loadConfig({ ...key, ...env }, false), JSON.stringify(env)).toThrow(message);
+    }
+  });
+
+  it('never quotes a Redis password in an error, and refuses one with a trailing newline or spaces', () => {
+    const key = { KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
+    const sentinels = { REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'mymaster' };
+    const failure = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...key, ...env }, false);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error(`loaded ${JSON.stringify(env)}`);
+    };
+    const malformed = failure({
+      ...sentinels,
+      REDIS_PASSWORD: 'echoed-node-pw\n',
+      REDIS_SENTINEL_PASSWORD: ' spaced-sentinel-pw',
+    });
+    expect(malformed).toContain(
+      'REDIS_PASSWORD: must not start or end with spaces or a line break (a Secret written with echo keeps its newline) (got a value not shown here)',
+    );
+    expect(malformed).toContain('REDIS_SENTINEL_PASSWORD: must not start or end with spaces');
+    expect(malformed).not.toMatch(/echoed-node-pw|spaced-sentinel-pw/);
+    const misplaced = failure({ REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'misplaced-pw' });
+    expect(misplaced).toContain('REDIS_PASSWORD: not with REDIS_URL');
+    expect(misplaced).not.toContain('misplaced-pw');
+    // Deployments take them from their secret store (k8s:check); the user names are not secret.
+    expect(secretVariables).toEqual(expect.arrayContaining(['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']));
+    expect(secretVariables).not.toContain('REDIS_USERNAME');
+    expect(secretVariables).not.toContain('REDIS_SENTINEL_USERNAME');
   });
 
   it('refuses any incomplete JWT configuration, naming what is missing', () => {
