@@ -3,6 +3,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { sources } from '../sources/index.js';
 
 /** A free TCP port on 127.0.0.1 (released before use; fine on a quiet machine). */
 export function freePort(): Promise<number> {
@@ -16,14 +17,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Spawns `node --import tsx <script>` and resolves with the first JSON line it prints. */
+/**
+ * Spawns `node --import tsx <script>` (a `.js` script: plain `node <script>`, compiled) and resolves
+ * with the first JSON line it prints.
+ */
 export function spawnWithReadyLine(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
   nodeFlags: string[] = [],
 ): Promise<{ child: ChildProcess; ready: Record<string, string> }> {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], {
+  const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...nodeFlags, ...loader, script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -82,4 +87,31 @@ export function stop(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** One sandbox process of the list of sources: its upstream target and admin routes. */
+export interface SandboxProcess {
+  readonly target: string;
+  readonly adminUrl: string;
+}
+
+/**
+ * Starts every source's sandbox (sources/index.ts) as its own process on free ports, pushing each
+ * child to `children` for cleanup; the gateway variables that point at them come with it.
+ */
+export async function startSandboxProcesses(
+  children: ChildProcess[],
+): Promise<{ sandboxes: Record<string, SandboxProcess>; env: Record<string, string> }> {
+  const sandboxes: Record<string, SandboxProcess> = {};
+  const env: Record<string, string> = {};
+  for (const entry of sources) {
+    const { child, ready } = await spawnWithReadyLine(entry.sandboxScript, [
+      ...['--port', String(await freePort())],
+      ...(entry.defaultAdminPort === undefined ? [] : ['--admin-port', String(await freePort())]),
+    ]);
+    children.push(child);
+    sandboxes[entry.name] = { target: ready.target!, adminUrl: ready.adminUrl! };
+    env[entry.variable] = ready.target!;
+  }
+  return { sandboxes, env };
 }

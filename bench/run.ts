@@ -9,16 +9,26 @@
  * Options: --scenario NAME (repeatable; default: every runnable one) --duration 10 (s per run)
  *          --reps 3 --connections 32 --warmup 3 (s) --env KEY=VALUE (repeatable: extra gateway env,
  *          e.g. --env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 to measure tracing)
+ *          --source (runs the gateway and the floor from TypeScript through tsx instead of compiled
+ *          first with tsconfig.bench.json, as production runs the gateway: node dist/src/main.js)
  *          --cpu-prof (writes the gateway's V8 CPU profile to bench/profiles/ when it stops;
  *          summarise it with `tsx bench/profile-summary.ts FILE`)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BenchIdentity, startBenchIdentity } from './identity.js';
 import { hasWrk, type LoadOptions, type LoadResult, loadWithAutocannon, loadWithWrk } from './load.js';
-import { cpuMs, freePort, peakRssMb, spawnWithReadyLine, stop, waitForHttp } from './processes.js';
+import {
+  cpuMs,
+  freePort,
+  peakRssMb,
+  spawnWithReadyLine,
+  startSandboxProcesses,
+  stop,
+  waitForHttp,
+} from './processes.js';
 import { type Scenario, scenarios } from './scenarios.js';
 
 const { values } = parseArgs({
@@ -30,8 +40,11 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     env: { type: 'string', multiple: true },
     'cpu-prof': { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
   },
 });
+/** Compiled (the default): the gateway as production runs it, the floor alike; --source: through tsx. */
+const compiled = !values.source;
 const durationSec = Number(values.duration);
 const reps = Number(values.reps);
 const connections = Number(values.connections);
@@ -113,23 +126,22 @@ async function main(): Promise<void> {
   if (runnable.length === 0) throw new Error('no runnable scenario selected');
 
   identity = await startBenchIdentity();
-  const sandboxes: Record<string, { target: string; adminUrl: string }> = {};
-  for (const name of ['market', 'signals', 'portfolio', 'trading']) {
-    const grpc = name === 'portfolio' || name === 'trading';
-    const { child, ready } = await spawnWithReadyLine(`sources/${name}/sandbox/main.ts`, [
-      ...['--port', String(await freePort())],
-      ...(grpc ? ['--admin-port', String(await freePort())] : []),
-    ]);
-    children.push(child);
-    sandboxes[name] = { target: ready.target!, adminUrl: ready.adminUrl! };
-  }
+  const { sandboxes, env: upstreamEnv } = await startSandboxProcesses(children);
   const admin = Object.values(sandboxes).map((s) => s.adminUrl);
   const setLatency = (latencyMs: number) =>
     Promise.all(
       admin.map((url) => fetch(`${url}/faults`, { method: 'POST', body: JSON.stringify({ latencyMs }) })),
     );
 
-  const { child: floorChild, ready: floorReady } = await spawnWithReadyLine('bench/floor.ts', [
+  if (compiled) {
+    console.log('compiling the gateway and the floor (tsconfig.bench.json → dist/)');
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bench.json'], {
+      stdio: 'inherit',
+    });
+    execFileSync(process.execPath, ['scripts/copy-assets.mjs'], { stdio: 'inherit' });
+  }
+  const floorScript = compiled ? 'dist/bench/floor.js' : 'bench/floor.ts';
+  const { child: floorChild, ready: floorReady } = await spawnWithReadyLine(floorScript, [
     ...['--port', String(await freePort())],
     ...['--market', sandboxes.market!.target, '--signals', sandboxes.signals!.target],
     ...['--portfolio', sandboxes.portfolio!.target, '--trading', sandboxes.trading!.target],
@@ -150,7 +162,7 @@ async function main(): Promise<void> {
     groups.set(key, [...(groups.get(key) ?? []), scenario]);
   }
   for (const [key, group] of groups) {
-    const gateway = await spawnGateway(sandboxes, {
+    const gateway = await spawnGateway(upstreamEnv, {
       ...identity.gatewayEnv,
       ...BASE_GATEWAY_ENV,
       ...(JSON.parse(key) as Record<string, string>),
@@ -219,12 +231,13 @@ async function main(): Promise<void> {
 }
 
 async function spawnGateway(
-  sandboxes: Record<string, { target: string }>,
+  upstreamEnv: Record<string, string>,
   env: Record<string, string>,
 ): Promise<System> {
   const port = await freePort();
   const profiling = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [];
-  const flags = ['--max-semi-space-size=64', ...profiling, '--import', 'tsx', 'src/main.ts'];
+  const entry = compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const flags = ['--max-semi-space-size=64', ...profiling, ...entry];
   const child = spawn(process.execPath, flags, {
     env: {
       ...process.env,
@@ -234,11 +247,9 @@ async function spawnGateway(
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',
       GRAPHIQL: 'false',
-      MARKET_URL: sandboxes.market!.target,
-      SIGNALS_URL: sandboxes.signals!.target,
-      PORTFOLIO_ADDR: sandboxes.portfolio!.target,
-      TRADING_ADDR: sandboxes.trading!.target,
-      EXCHANGE_URL: sandboxes.exchange!.target,
+      // Stops at once at the end (the CPU profile is written on a clean exit, before stop's SIGKILL).
+      SHUTDOWN_DELAY: '0',
+      ...upstreamEnv,
       ...env,
     },
     // Access-log lines are written (as in production) and discarded here.

@@ -27,7 +27,14 @@ import { get } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BenchIdentity, startBenchIdentity } from './identity.js';
-import { cpuMs, freePort, spawnWithReadyLine, stop, waitForHttp } from './processes.js';
+import {
+  cpuMs,
+  freePort,
+  spawnWithReadyLine,
+  startSandboxProcesses,
+  stop,
+  waitForHttp,
+} from './processes.js';
 import {
   HISTOGRAM_STEP_MS,
   type ReadyReport,
@@ -152,16 +159,7 @@ async function main(): Promise<void> {
   }
 
   identity = await startBenchIdentity();
-  const sandboxes: Record<string, { target: string; adminUrl: string }> = {};
-  for (const name of ['market', 'signals', 'portfolio', 'trading']) {
-    const grpc = name === 'portfolio' || name === 'trading';
-    const { child, ready } = await spawnWithReadyLine(`sources/${name}/sandbox/main.ts`, [
-      ...['--port', String(await freePort())],
-      ...(grpc ? ['--admin-port', String(await freePort())] : []),
-    ]);
-    children.push(child);
-    sandboxes[name] = { target: ready.target!, adminUrl: ready.adminUrl! };
-  }
+  const { sandboxes, env: upstreamEnv } = await startSandboxProcesses(children);
   const market = sandboxes.market!;
   marketAdminUrl = market.adminUrl;
   const ticks = await observeTicks(`${market.target}/v1/stream/prices?ids=${encodeURIComponent(token)}`);
@@ -175,7 +173,7 @@ async function main(): Promise<void> {
   );
   children.push(floorChild);
   const floor: System = { name: 'floor', url: floorReady.floor!, child: floorChild };
-  const gateway = await spawnGateway(sandboxes, { ...identity.gatewayEnv, ...extraEnv });
+  const gateway = await spawnGateway(upstreamEnv, { ...identity.gatewayEnv, ...extraEnv });
 
   for (let i = 0; i < workerCount; i++) {
     const worker = fork('bench/stream-subscribers.ts', [], {
@@ -221,7 +219,7 @@ function observeTicks(url: string): Promise<number[]> {
 }
 
 async function spawnGateway(
-  sandboxes: Record<string, { target: string }>,
+  upstreamEnv: Record<string, string>,
   env: Record<string, string>,
 ): Promise<System> {
   const port = await freePort();
@@ -240,11 +238,7 @@ async function spawnGateway(
       GRAPHIQL: 'false',
       // Stops at once at the end (the CPU profile is written on a clean exit).
       SHUTDOWN_DELAY: '0',
-      MARKET_URL: sandboxes.market!.target,
-      SIGNALS_URL: sandboxes.signals!.target,
-      PORTFOLIO_ADDR: sandboxes.portfolio!.target,
-      TRADING_ADDR: sandboxes.trading!.target,
-      EXCHANGE_URL: sandboxes.exchange!.target,
+      ...upstreamEnv,
       ...env,
     },
     // Access-log lines are written (as in production) and discarded here.
