@@ -9,6 +9,7 @@
  * Options: --scenario NAME (repeatable; default: every runnable one) --duration 10 (s per run)
  *          --reps 3 --connections 32 --warmup 3 (s) --env KEY=VALUE (repeatable: extra gateway env,
  *          e.g. --env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 to measure tracing)
+ *          --semi-space 64 (MB: the gateway's --max-semi-space-size, as start:prod sets it)
  *          --source (runs the gateway and the floor from TypeScript through tsx instead of compiled
  *          first with tsconfig.bench.json, as production runs the gateway: node dist/src/main.js)
  *          --cpu-prof (writes the gateway's V8 CPU profile to bench/profiles/ when it stops;
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     env: { type: 'string', multiple: true },
     'cpu-prof': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
+    'semi-space': { type: 'string', default: '64' },
   },
 });
 /** Compiled (the default): the gateway as production runs it, the floor alike; --source: through tsx. */
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
 
   const samples: Sample[] = [];
   const failed: string[] = [];
+  const coldStarts: number[] = [];
   // One gateway process per distinct scenario environment, one after the other.
   const groups = new Map<string, Scenario[]>();
   for (const scenario of runnable) {
@@ -162,12 +165,23 @@ async function main(): Promise<void> {
     groups.set(key, [...(groups.get(key) ?? []), scenario]);
   }
   for (const [key, group] of groups) {
+    const spawnedAt = performance.now();
     const gateway = await spawnGateway(upstreamEnv, {
       ...identity.gatewayEnv,
       ...BASE_GATEWAY_ENV,
       ...(JSON.parse(key) as Record<string, string>),
       ...extraEnv,
     });
+    // Cold start: process start to the first answered query (the first scenario's, as a client sends it).
+    const first = group[0]!;
+    const answered = await fetch(gateway.url(first), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(first.signed ? {} : identity.headers) },
+      body: first.signed ? '{"query":"{ __typename }"}' : first.body(0, 'cold-start'),
+    });
+    await answered.text();
+    coldStarts.push(Math.round(performance.now() - spawnedAt));
+    console.log(`gateway cold start: ${coldStarts.at(-1)} ms from spawn to the first answered query`);
     for (const scenario of group) {
       console.log(`\n== ${scenario.name}: ${scenario.description}`);
       await setLatency(scenario.latencyMs);
@@ -221,7 +235,14 @@ async function main(): Promise<void> {
   }
   await setLatency(0);
   const invalid = samples.filter((s) => s.non2xx > 0 || s.withErrors > 0);
-  report(samples, selected, failed, invalid.length > 0, Math.round((Date.now() - started) / 1000));
+  report(
+    samples,
+    selected,
+    failed,
+    invalid.length > 0,
+    Math.round((Date.now() - started) / 1000),
+    coldStarts,
+  );
   if (failed.length > 0 || invalid.length > 0) {
     console.error(
       `INVALID RUN: ${failed.length} scenario(s) skipped, ${invalid.length} run(s) with error answers — see the table`,
@@ -237,7 +258,8 @@ async function spawnGateway(
   const port = await freePort();
   const profiling = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [];
   const entry = compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
-  const flags = ['--max-semi-space-size=64', ...profiling, ...entry];
+  // As start:prod and the Dockerfile run it; --semi-space trades memory for GC time.
+  const flags = [`--max-semi-space-size=${values['semi-space']}`, ...profiling, ...entry];
   const child = spawn(process.execPath, flags, {
     env: {
       ...process.env,
@@ -336,6 +358,7 @@ function report(
   failed: readonly string[],
   invalid: boolean,
   seconds: number,
+  coldStarts: readonly number[],
 ): void {
   const summary = summarise(samples);
   const lines = [
@@ -351,6 +374,7 @@ function report(
     '',
     ...chosen.filter((s) => s.pending).map((s) => `- ${s.name}: pending — needs ${s.pending}.`),
     ...failed.map((reason) => `- skipped ${reason}`),
+    `- gateway cold start (process spawn to first answered query, compiled, production with Redis and PostgreSQL): ${coldStarts.map((ms) => `${ms} ms`).join(', ')}`,
   ];
   console.log(`\n${lines.join('\n')}\n`);
   mkdirSync('bench/results', { recursive: true });

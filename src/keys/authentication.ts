@@ -3,13 +3,14 @@
  * a typo), then the keyed hash, the key's state and its IP allowlist. Every refusal after the
  * lookup is audited; usage is buffered, not written per request.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type KeyEnvironment, parseApiKey } from '../auth/api-key-format.js';
 import { isAllowed } from '../auth/client-ip.js';
 import type { Principal } from '../auth/principal.js';
 import { type ErrorCode, gatewayError } from '../errors.js';
 import type { VerificationKey } from '../signing/verify.js';
 import type { KeyCrypto } from './crypto.js';
-import type { KeyLookup } from './lookup.js';
+import type { CachedRecord, KeyLookup } from './lookup.js';
 import { verifierOf } from './signing-credential.js';
 import { isUsable, keyState } from './state.js';
 import type { ApiKeyRecord, AuditEvent } from './types.js';
@@ -42,6 +43,8 @@ export interface KeyAuthenticatorOptions {
   rehash?: (keyId: string, hash: string) => void;
 }
 
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
 /** Builds `authenticate` (X-API-Key) and `verificationKey` (a signature's keyid) over one lookup. */
 export function createKeyAuthenticator({
   environment,
@@ -65,6 +68,21 @@ export function createKeyAuthenticator({
     throw error;
   }
 
+  /**
+   * Whether `presented` is the key of the cached record. The keyed hash (HMAC under the pepper) is
+   * computed once per cached record: a match leaves the SHA-256 of the key on the entry, and the
+   * next requests compare that (constant time) instead — an HMAC context per request cost ~2% of a
+   * small request's CPU. The digest of a 256-bit secret reveals nothing; a wrong key never matches
+   * it and still goes through the HMAC; a re-read record (1 s, or a pushed revocation) starts over.
+   */
+  function verified(entry: CachedRecord, presented: string): boolean {
+    const digest = sha256(presented);
+    if (entry.keyDigest && timingSafeEqual(entry.keyDigest, digest)) return true;
+    if (!crypto.matches(presented, entry.record.hash)) return false;
+    entry.keyDigest = digest;
+    return true;
+  }
+
   return {
     /** Verifies a presented key; throws the catalogue error to answer (and audits refusals). */
     async authenticate(presented: string, facts: RequestFacts): Promise<KeyAuthentication> {
@@ -76,7 +94,7 @@ export function createKeyAuthenticator({
       const { keyId } = parsed;
       const base = { keyId, ip: facts.ip, requestId: facts.requestId };
       const entry = await keys.lookup(keyId);
-      if (!entry || !crypto.matches(presented, entry.record.hash))
+      if (!entry || !verified(entry, presented))
         refuse('UNAUTHENTICATED', 'Unknown API key.', {
           ...base,
           reason: entry ? 'secret mismatch' : 'unknown key id',

@@ -22,6 +22,8 @@ export interface CachedRecord {
   cidrs: BlockList | null;
   /** Built on first use by a signature, kept as long as the record is cached. */
   verifier?: VerificationKey;
+  /** SHA-256 of the key once it matched the record's keyed hash (authentication.ts), as long as cached. */
+  keyDigest?: Buffer;
 }
 
 export interface KeyLookupOptions {

@@ -15,22 +15,27 @@ export interface UsageBuffer {
 
 /** A buffer of usage for `store`. */
 export function createUsageBuffer(store: ApiKeyStore, log: Logger): UsageBuffer {
-  const usage = new Map<string, KeyUsage>();
+  // The time stays a number until the flush: formatting it on every request cost ~1% of a small one.
+  const usage = new Map<string, { at: number; ip: string; graceUses: number }>();
   return {
     note(keyId, at, ip, inGrace) {
       const seen = usage.get(keyId);
-      const atIso = new Date(at).toISOString();
       if (seen) {
-        seen.lastUsedAt = atIso;
-        seen.lastUsedIp = ip;
+        seen.at = at;
+        seen.ip = ip;
         if (inGrace) seen.graceUses++;
       } else {
-        usage.set(keyId, { keyId, lastUsedAt: atIso, lastUsedIp: ip, graceUses: inGrace ? 1 : 0 });
+        usage.set(keyId, { at, ip, graceUses: inGrace ? 1 : 0 });
       }
     },
     async flush() {
       if (usage.size === 0) return;
-      const batch = [...usage.values()];
+      const batch: KeyUsage[] = [...usage].map(([keyId, { at, ip, graceUses }]) => ({
+        keyId,
+        lastUsedAt: new Date(at).toISOString(),
+        lastUsedIp: ip,
+        graceUses,
+      }));
       usage.clear();
       try {
         await store.recordUsage(batch);

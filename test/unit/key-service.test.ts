@@ -81,6 +81,17 @@ describe('key service', () => {
     expect(store.gets).toBe(0);
   });
 
+  it('after a key matched, still refuses another secret for the same key id (the cached digest is of that key only)', async () => {
+    const { key, record } = await create();
+    expect((await keys.authenticate(key, facts)).principal.keyId).toBe(record.keyId);
+    expect((await keys.authenticate(key, facts)).principal.keyId).toBe(record.keyId);
+    // Same key id, another secret, a valid checksum: what an attacker who knows the public id tries.
+    const body = `sy_test_${record.keyId}_${randomBase62(43)}`;
+    const forged = `${body}${checksum(body)}`;
+    expect(await codeOf(keys.authenticate(forged, facts))).toBe('UNAUTHENTICATED');
+    expect((await keys.authenticate(key, facts)).principal.keyId).toBe(record.keyId);
+  });
+
   it('refuses an unknown key id with UNAUTHENTICATED and audits it', async () => {
     const { key, keyId } = generateApiKey('test');
     expect(await codeOf(keys.authenticate(key, facts))).toBe('UNAUTHENTICATED');
