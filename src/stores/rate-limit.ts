@@ -5,6 +5,7 @@
  * Redis does each check-and-count in one Lua script; memory does the same per instance.
  */
 import { randomBytes } from 'node:crypto';
+import { redisScript } from './redis-client.js';
 import type { RedisStoreOptions } from './types.js';
 
 /** One limit to check and, when allowed, count. */
@@ -112,6 +113,8 @@ if counted then
 end
 return results`;
 
+const consumeScript = redisScript(CONSUME);
+
 /**
  * `<prefix>rl:{<owner>}:<key>` sorted sets (logs) and `<prefix>rl:{<owner>}:<key>:<bucket>` counters
  * (windows). The hash tag is the budget's owner: one script checks and counts every limit of an
@@ -142,11 +145,10 @@ export function createRedisRateLimitStore({ redis, prefix }: RedisStoreOptions):
           check.kind === 'log' ? 1 : 0,
           check.gate ? 1 : 0,
         );
-      const raw = (await redis.eval(
-        CONSUME,
-        checks.length,
-        ...checks.map((c) => `${prefix}rl:{${owner}}:${c.key}`),
-        ...argv,
+      const raw = (await consumeScript.run(
+        redis,
+        checks.map((c) => `${prefix}rl:{${owner}}:${c.key}`),
+        argv,
       )) as [number, number, number][];
       return raw.map(([allowed, remaining, resetMs]) => ({
         allowed: allowed === 1,

@@ -9,6 +9,7 @@
  * touches shares a tag, and nothing more — a tag shared by everything would put all the state on
  * one master. The layout, store by store, is in each store's JSDoc and in the README.
  */
+import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { isConnectionLost, RedisUnavailableError } from './redis-breaker.js';
 
@@ -100,4 +101,29 @@ export function subscriberOf(redis: RedisClient): RedisClient {
 export function unavailable(err: Error | null): Error | null {
   if (!err) return null;
   return isConnectionLost(err) ? new RedisUnavailableError(`redis: ${err.message}`) : err;
+}
+
+/** A Lua script, sent by its SHA-1 (EVALSHA) once Redis knows it. */
+export interface RedisScript {
+  /** Runs the script on `keys` (one slot) with `args`; loads it where a node does not know it yet. */
+  run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+}
+
+/**
+ * A script run by EVALSHA: its body (a few KB) is sent and hashed by Redis only when a node answers
+ * NOSCRIPT (first use, a restart, a failover, another master of a Cluster), not on every call — the
+ * rate-limit script rode along with every request before (profiled).
+ */
+export function redisScript(body: string): RedisScript {
+  const sha = createHash('sha1').update(body).digest('hex');
+  return {
+    async run(redis, keys, args) {
+      try {
+        return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return redis.eval(body, keys.length, ...keys, ...args);
+      }
+    },
+  };
 }

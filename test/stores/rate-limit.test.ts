@@ -95,3 +95,24 @@ contract(
   () => createRedisRateLimitStore({ redis: redis!, prefix: `test:${randomUUID()}:` }),
   redis !== undefined,
 );
+
+describe.skipIf(!redis)('redis rate-limit store scripts', () => {
+  it('runs its script by SHA and loads it again where Redis has forgotten it (SCRIPT FLUSH, a restart)', async () => {
+    const store = createRedisRateLimitStore({ redis: redis!, prefix: `test:${randomUUID()}:` });
+    const key = randomUUID();
+    expect((await store.consume([log(key, 1)], 1_000))[0]!.allowed).toBe(true);
+    await redis!.script('FLUSH');
+    expect((await store.consume([log(key, 1)], 1_001))[0]).toMatchObject({ allowed: true, remaining: 8 });
+    const [loaded] = (await redis!.script('EXISTS', ...[await scriptSha()])) as number[];
+    expect(loaded).toBe(1);
+  });
+});
+
+/** The SHA-1 the store runs its script by: the one script it has loaded since the flush above. */
+async function scriptSha(): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const source = readFileSync(new URL('../../src/stores/rate-limit.ts', import.meta.url), 'utf8');
+  const body = /const CONSUME = `([\s\S]*?)`;/.exec(source)![1]!;
+  return createHash('sha1').update(body).digest('hex');
+}
