@@ -81,18 +81,31 @@ interface TestKey {
   signingKey: SigningKey;
 }
 
+/** A new API key of `clientId` with `scopes` and an Ed25519 signing credential, valid for a day. */
+export async function createSigningKey(
+  running: RunningSwitchyard,
+  clientId: string,
+  scopes: string[],
+  name = 'test',
+): Promise<TestKey & { keyId: string }> {
+  const pair = generateKeyPairSync('ed25519');
+  const publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+  const { key, record } = await running.keys.create(
+    {
+      clientId,
+      name,
+      scopes,
+      expiresAt: new Date(Date.now() + 86_400_000),
+      signing: { type: 'ed25519', publicKey },
+    },
+    'test',
+  );
+  return { key, keyId: record.keyId, signingKey: ed25519SigningKey(record.keyId, pair.privateKey) };
+}
+
 /** One key per sandbox user, each able to sign (Ed25519); user-1 trades, user-2 reads. */
 async function seedUserKeys(running: RunningSwitchyard): Promise<Record<TestUser, TestKey>> {
-  const expiresAt = new Date(Date.now() + 86_400_000);
-  const create = async (clientId: string, scopes: string[]): Promise<TestKey> => {
-    const pair = generateKeyPairSync('ed25519');
-    const publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
-    const { key, record } = await running.keys.create(
-      { clientId, name: 'test', scopes, expiresAt, signing: { type: 'ed25519', publicKey } },
-      'test',
-    );
-    return { key, signingKey: ed25519SigningKey(record.keyId, pair.privateKey) };
-  };
+  const create = (clientId: string, scopes: string[]) => createSigningKey(running, clientId, scopes);
   return {
     'user-1': await create('user-1', ['market:read', 'portfolio:read', 'trade:write']),
     'user-2': await create('user-2', ['market:read', 'portfolio:read', 'keys:self']),

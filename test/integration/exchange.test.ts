@@ -3,11 +3,10 @@
  * recvWindow), the gateway's custody of the keys (refusals with nothing stored, envelopes, use,
  * unlink), over memory and over PostgreSQL.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExchangeSandbox } from '../../sources/exchange/sandbox/server.js';
-import { ed25519SigningKey, type SigningKey } from '../../src/client/sign.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import type { SigningKey } from '../../src/client/sign.js';
+import { createSigningKey, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { type TestPostgres, useTestPostgres } from '../helpers/postgres.js';
 
 const LINK = /* GraphQL */ `
@@ -37,21 +36,9 @@ interface Linker {
 
 /** A gateway key of `clientId` that may link exchange accounts (and read them), able to sign. */
 async function linker(gateway: TestGateway, clientId: string): Promise<Linker> {
-  const pair = generateKeyPairSync('ed25519');
-  const { key, record } = await gateway.running.keys.create(
-    {
-      clientId,
-      name: 'exchange',
-      scopes: ['market:read', 'portfolio:read', 'exchanges:write'],
-      expiresAt: new Date(Date.now() + 3_600_000),
-      signing: {
-        type: 'ed25519',
-        publicKey: pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
-      },
-    },
-    'test',
-  );
-  return { apiKey: key, signingKey: ed25519SigningKey(record.keyId, pair.privateKey) };
+  const scopes = ['market:read', 'portfolio:read', 'exchanges:write'];
+  const { key, signingKey } = await createSigningKey(gateway.running, clientId, scopes, 'exchange');
+  return { apiKey: key, signingKey };
 }
 
 /** The id of the account a link answered; throws when it did not link. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeSandbox } from '../../sources/exchange/sandbox/server.js';
 import { ed25519SigningKey, type SigningKey } from '../../src/client/sign.js';
 import { createLogger } from '../../src/logger.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { createSigningKey, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const lines: string[] = [];
 const destination = {
@@ -155,25 +155,9 @@ describe('logs carry no secrets', () => {
     secrets.push(createdKey);
 
     // A linked exchange key: linked, used, refused when it can withdraw; its key and secret are secrets.
-    const pair = generateKeyPairSync('ed25519');
-    const linker = await gateway.running.keys.create(
-      {
-        clientId: 'user-1',
-        name: 'linker',
-        scopes: ['portfolio:read', 'exchanges:write'],
-        expiresAt: new Date(Date.now() + 3_600_000),
-        signing: {
-          type: 'ed25519',
-          publicKey: pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
-        },
-      },
-      'test',
-    );
+    const linker = await createSigningKey(gateway.running, 'user-1', ['portfolio:read', 'exchanges:write']);
     secrets.push(linker.key);
-    const asLinker = {
-      apiKey: linker.key,
-      signingKey: ed25519SigningKey(linker.record.keyId, pair.privateKey),
-    };
+    const asLinker = { apiKey: linker.key, signingKey: linker.signingKey };
     const exchange = gateway.sandboxes.exchange as ExchangeSandbox;
     const linkAs = async (permissions: Parameters<ExchangeSandbox['createKey']>[0]) => {
       const key = exchange.createKey(permissions);

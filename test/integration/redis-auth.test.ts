@@ -13,24 +13,11 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
+import { order, PLACE, PORTFOLIO } from '../helpers/fleet.js';
 import { startTestGateway, TEST_ENCRYPTION_KEY, type TestGateway } from '../helpers/gateway.js';
 import { useTestPostgres } from '../helpers/postgres.js';
 import { useTestRedisSentinel } from '../helpers/redis.js';
 import { useTestRedisCluster } from '../helpers/redis-cluster.js';
-
-const PORTFOLIO = '{ portfolio(accountId: "acc-1") { accountId } }';
-const PLACE = 'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
-const order = () => ({
-  input: {
-    accountId: 'acc-1',
-    tokenId: 'bitcoin',
-    side: 'BUY',
-    type: 'LIMIT',
-    quantity: '0.1',
-    limitPrice: '50000',
-    clientOrderId: `c-${randomUUID().slice(0, 8)}`,
-  },
-});
 
 // Distinct, searchable values: a log line carrying one is found whatever the field.
 const USERNAME = 'switchyard-gw';
