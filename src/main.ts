@@ -268,6 +268,9 @@ async function connectRedis(
     enableOfflineQueue: false,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick (every request's rate-limit check, nonce, cache lookup) go
+    // out in one write.
+    enableAutoPipelining: true,
   };
   const redis: RedisClient =
     typeof target === 'string'

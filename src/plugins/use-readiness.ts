@@ -1,5 +1,9 @@
-/** `GET /readyz`: 200 when every dependency answers, 503 with the failing ones named otherwise. */
-import { type Plugin, useReadinessCheck } from 'graphql-yoga';
+/**
+ * `GET /readyz`: 200 when every dependency answers, 503 with the failing ones named otherwise.
+ * Matched on the path alone: Yoga's useReadinessCheck also tests a URLPattern against every other
+ * request's URL, which cost ~2% of a small query's CPU (profiled).
+ */
+import type { Plugin } from 'graphql-yoga';
 
 /** One dependency probe: resolves when healthy. It gets a signal that aborts at the timeout. */
 export type ReadinessCheck = (signal: AbortSignal) => Promise<unknown>;
@@ -14,29 +18,32 @@ export interface ReadinessPluginOptions {
 }
 
 export function useReadiness({ checks, isDraining, timeoutMs = 1000 }: ReadinessPluginOptions): Plugin {
-  return useReadinessCheck({
-    endpoint: '/readyz',
-    async check() {
-      if (isDraining()) return json(503, { status: 'draining', checks: {} });
-      const results = await Promise.all(
-        Object.entries(checks).map(async ([name, probe]) => {
-          const started = performance.now();
-          try {
-            await probe(AbortSignal.timeout(timeoutMs));
-            return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
-          } catch {
-            // The reason stays out of the body: it may name hosts. The failing dependency is enough.
-            return [name, { ok: false, ms: Math.round(performance.now() - started) }] as const;
-          }
-        }),
-      );
-      const ready = results.every(([, result]) => result.ok);
-      return json(ready ? 200 : 503, {
-        status: ready ? 'ready' : 'not_ready',
-        checks: Object.fromEntries(results),
-      });
+  async function check(): Promise<Response> {
+    if (isDraining()) return json(503, { status: 'draining', checks: {} });
+    const results = await Promise.all(
+      Object.entries(checks).map(async ([name, probe]) => {
+        const started = performance.now();
+        try {
+          await probe(AbortSignal.timeout(timeoutMs));
+          return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
+        } catch {
+          // The reason stays out of the body: it may name hosts. The failing dependency is enough.
+          return [name, { ok: false, ms: Math.round(performance.now() - started) }] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, result]) => result.ok);
+    return json(ready ? 200 : 503, {
+      status: ready ? 'ready' : 'not_ready',
+      checks: Object.fromEntries(results),
+    });
+  }
+  return {
+    onRequest({ url, endResponse }) {
+      if (url.pathname !== '/readyz') return;
+      return check().then(endResponse);
     },
-  });
+  };
 }
 
 function json(status: number, body: unknown): Response {
