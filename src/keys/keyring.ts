@@ -163,6 +163,20 @@ export function createEnvelopeCipher(ring: readonly DerivedKeys[]): EnvelopeCiph
     if (!keys) throw new EnvelopeError(`wrapped by key version ${version}, which the keyring does not hold`);
     return gcmDecrypt(keys.kek, wrapped, wrapAad(version, context));
   }
+  /** Runs `use` with the envelope's unwrapped data key, wiped after. */
+  function withDataKey<T>(
+    sealed: string,
+    context: string,
+    use: (dataKey: Buffer, box: Buffer, version: string) => T,
+  ): T {
+    const { version, wrapped, box } = parse(sealed);
+    const dataKey = unwrap(version, wrapped, context);
+    try {
+      return use(dataKey, Buffer.from(box, 'base64url'), version);
+    } finally {
+      dataKey.fill(0);
+    }
+  }
   const wrap = (dataKey: Buffer, context: string) =>
     gcmEncrypt(active.kek, dataKey, wrapAad(active.version, context)).toString('base64url');
 
@@ -178,25 +192,15 @@ export function createEnvelopeCipher(ring: readonly DerivedKeys[]): EnvelopeCiph
       }
     },
     open(sealed, context) {
-      const { version, wrapped, box } = parse(sealed);
-      const dataKey = unwrap(version, wrapped, context);
-      try {
-        return gcmDecrypt(dataKey, Buffer.from(box, 'base64url'), dataAad(context));
-      } finally {
-        dataKey.fill(0);
-      }
+      return withDataKey(sealed, context, (dataKey, box) => gcmDecrypt(dataKey, box, dataAad(context)));
     },
     rewrap(sealed, context) {
-      const { version, wrapped, box } = parse(sealed);
-      const dataKey = unwrap(version, wrapped, context);
-      try {
+      return withDataKey(sealed, context, (dataKey, box, version) => {
         // Proves the ciphertext belongs to this data key and context before it is re-wrapped.
-        gcmDecrypt(dataKey, Buffer.from(box, 'base64url'), dataAad(context)).fill(0);
+        gcmDecrypt(dataKey, box, dataAad(context)).fill(0);
         if (!isOlderVersion(version, active.version)) return sealed;
-        return [ENVELOPE, active.version, wrap(dataKey, context), box].join('.');
-      } finally {
-        dataKey.fill(0);
-      }
+        return [ENVELOPE, active.version, wrap(dataKey, context), box.toString('base64url')].join('.');
+      });
     },
     versionOf(sealed) {
       return parse(sealed).version;

@@ -81,12 +81,12 @@ interface TestKey {
   signingKey: SigningKey;
 }
 
-/** A new API key of `clientId` with `scopes` and an Ed25519 signing credential, valid for a day. */
+/** A new API key of `clientId` with exactly `scopes` and an Ed25519 signing credential, valid for a day. */
 export async function createSigningKey(
   running: RunningSwitchyard,
   clientId: string,
   scopes: string[],
-  name = 'test',
+  { name = 'test', plan }: { name?: string; plan?: string } = {},
 ): Promise<TestKey & { keyId: string }> {
   const pair = generateKeyPairSync('ed25519');
   const publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
@@ -97,6 +97,7 @@ export async function createSigningKey(
       scopes,
       expiresAt: new Date(Date.now() + 86_400_000),
       signing: { type: 'ed25519', publicKey },
+      ...(plan ? { plan } : {}),
     },
     'test',
   );

@@ -37,7 +37,7 @@ interface Linker {
 /** A gateway key of `clientId` that may link exchange accounts (and read them), able to sign. */
 async function linker(gateway: TestGateway, clientId: string): Promise<Linker> {
   const scopes = ['market:read', 'portfolio:read', 'exchanges:write'];
-  const { key, signingKey } = await createSigningKey(gateway.running, clientId, scopes, 'exchange');
+  const { key, signingKey } = await createSigningKey(gateway.running, clientId, scopes, { name: 'exchange' });
   return { apiKey: key, signingKey };
 }
 

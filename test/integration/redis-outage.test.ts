@@ -5,29 +5,17 @@
  * refused with 503 at once, and everything is back soon after Redis resumes.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/processes.js';
+import { order, PLACE } from '../helpers/fleet.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { type TestRedis, useTestRedis } from '../helpers/redis.js';
 import { type ReadSample, STEADY_READ, steadyReads } from '../helpers/steady-reads.js';
 
 const READ = STEADY_READ;
-const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`;
-const order = () => ({
-  input: {
-    accountId: 'acc-1',
-    tokenId: 'bitcoin',
-    side: 'BUY',
-    type: 'LIMIT',
-    quantity: '0.1',
-    limitPrice: '50000',
-    clientOrderId: `c-${randomUUID().slice(0, 8)}`,
-  },
-});
 /** main.ts's ioredis commandTimeout. */
 const COMMAND_TIMEOUT_MS = 500;
 

@@ -12,30 +12,17 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { order, PLACE, PORTFOLIO, placed } from '../helpers/fleet.js';
 import { startTestGateway, TEST_ENCRYPTION_KEY, type TestGateway } from '../helpers/gateway.js';
 import { useTestRedisSentinel } from '../helpers/redis.js';
 import { steadyReads } from '../helpers/steady-reads.js';
 
-const PORTFOLIO = '{ portfolio(accountId: "acc-1") { accountId } }';
-const PLACE = 'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
-const order = () => ({
-  input: {
-    accountId: 'acc-1',
-    tokenId: 'bitcoin',
-    side: 'BUY',
-    type: 'LIMIT',
-    quantity: '0.1',
-    limitPrice: '50000',
-    clientOrderId: `c-${randomUUID().slice(0, 8)}`,
-  },
-});
 /** main.ts's ioredis commandTimeout: no read may pay more than one. */
 const COMMAND_TIMEOUT_MS = 500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Reply = Awaited<ReturnType<TestGateway['graphql']>>;
 const codeOf = (reply: Reply) => reply.body.errors?.[0]?.extensions?.code;
-const placed = (reply: Reply) => reply.status === 200 && Boolean(reply.body.data?.placeOrder);
 
 const sentinel = await useTestRedisSentinel({ sentinels: 3 });
 

@@ -169,6 +169,15 @@ describe('REST face', () => {
     expect(
       (await rest(gateway, '/rest/v1/api-keys?clientId=user-1', { headers: gateway.as('user-1') })).status,
     ).toBe(404);
+    // Nor has custody of exchange keys: linking is GraphQL-only (signed, exchanges:write).
+    const link = await rest(gateway, '/rest/v1/link-exchange-account', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...gateway.as('user-1') },
+      body: JSON.stringify({
+        input: { exchange: 'sandbox', label: 'x', apiKey: 'k'.repeat(20), apiSecret: 's'.repeat(20) },
+      }),
+    });
+    expect(link.status).toBe(404);
   });
 
   it('places a signed order once; the replay, an unsigned and a tampered request are refused', async () => {

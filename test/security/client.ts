@@ -1,7 +1,7 @@
 /** What the adversarial suite sends: keys made for the attack, and operations posted as-is or signed. */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { ed25519SigningKey, type SigningKey, signRequest } from '../../src/client/sign.js';
-import type { GraphQLReply, TestGateway } from '../helpers/gateway.js';
+import { randomUUID } from 'node:crypto';
+import { type SigningKey, signRequest } from '../../src/client/sign.js';
+import { createSigningKey, type GraphQLReply, type TestGateway } from '../helpers/gateway.js';
 import type { FieldSelection, RenderedOperation } from './shapes.js';
 
 export interface AttackKey {
@@ -11,26 +11,16 @@ export interface AttackKey {
 }
 
 /** A key of `clientId` with exactly these scopes and an Ed25519 signing credential. */
-export async function makeKey(
+export function makeKey(
   gateway: TestGateway,
   clientId: string,
   scopes: string[],
   extra: { plan?: string } = {},
 ): Promise<AttackKey> {
-  const pair = generateKeyPairSync('ed25519');
-  const publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
-  const { key, record } = await gateway.running.keys.create(
-    {
-      clientId,
-      name: `attack-${randomUUID().slice(0, 8)}`,
-      scopes,
-      expiresAt: new Date(Date.now() + 86_400_000),
-      signing: { type: 'ed25519', publicKey },
-      ...extra,
-    },
-    'test',
-  );
-  return { key, keyId: record.keyId, signingKey: ed25519SigningKey(record.keyId, pair.privateKey) };
+  return createSigningKey(gateway.running, clientId, scopes, {
+    name: `attack-${randomUUID().slice(0, 8)}`,
+    ...extra,
+  });
 }
 
 type Operation = Pick<RenderedOperation, 'query' | 'variables' | 'operationName'>;

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExchangeSandbox } from '../../sources/exchange/sandbox/server.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import {
   type AttackKey,
@@ -16,7 +17,7 @@ import {
   postSigned,
   schemaIntrospection,
 } from './client.js';
-import { arbitraryShape, describeShape, render, type Shape, shapes } from './shapes.js';
+import { arbitraryShape, describeShape, type FieldSelection, render, type Shape, shapes } from './shapes.js';
 
 /** The fixed shapes, then a reproducible sample of random compositions. */
 const everyShape = (maxCopies = 4): Shape[] => [
@@ -79,6 +80,53 @@ describe('signatures and scopes over every shape of a mutation', () => {
       expect(reply.status).toBe(200);
       expect(reply.body.errors).toBeUndefined();
       expect(ordersPlaced(gateway)).toBe(before + operation.copies);
+    },
+  );
+});
+
+describe('linking an exchange key, in every shape: the scope and the signature hold, the exchange is never asked', () => {
+  let gateway: TestGateway;
+  let linker: AttackKey;
+  let reader: AttackKey;
+  let exchange: ExchangeSandbox;
+  let link: FieldSelection;
+  const permissionChecks = () => exchange.control.stats.byRoute['GET /api/v1/key-permissions'] ?? 0;
+  const linked = async (who: AttackKey) =>
+    (await gateway.graphql('{ exchangeAccounts { id } }', {}, { 'x-api-key': who.key })).body.data
+      ?.exchangeAccounts;
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+    exchange = gateway.sandboxes.exchange as ExchangeSandbox;
+    linker = await makeKey(gateway, 'user-1', ['portfolio:read', 'exchanges:write']);
+    // Same client, its own signing credential, no exchanges:write.
+    reader = await makeKey(gateway, 'user-1', ['portfolio:read']);
+    const key = exchange.createKey({ read: true, ipRestricted: true });
+    link = {
+      rootType: 'Mutation',
+      text: (i, alias) => `${alias ? `${alias}: ` : ''}linkExchangeAccount(input: $link${i}) { id }`,
+      variables: (i) => ({
+        [`link${i}`]: {
+          type: 'LinkExchangeAccountInput!',
+          value: { exchange: 'sandbox', label: `shape-${i}`, apiKey: key.apiKey, apiSecret: key.apiSecret },
+        },
+      }),
+    };
+  });
+  afterAll(() => gateway.close());
+
+  it.each(everyShape().map((shape) => [describeShape(shape), shape] as const))(
+    'refuses it unsigned, and to a key without exchanges:write even when it signs itself: %s',
+    async (_label, shape) => {
+      const before = permissionChecks();
+      const unsigned = await post(gateway, render(link, shape), { 'x-api-key': linker.key });
+      expect(codesOf(unsigned)).toEqual(['SIGNATURE_REQUIRED']);
+      const widened = await postSigned(gateway, render(link, shape), linker.key, reader.signingKey);
+      expect(codesOf(widened)).toEqual(['SIGNATURE_INVALID']);
+      const unscoped = await postSigned(gateway, render(link, shape), reader.key, reader.signingKey);
+      expect(unscoped.body.data?.linkExchangeAccount ?? null).toBeNull();
+      expect(codesOf(unscoped)).not.toContain(undefined);
+      expect(permissionChecks()).toBe(before);
+      expect(await linked(linker)).toEqual([]);
     },
   );
 });
