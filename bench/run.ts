@@ -12,6 +12,8 @@
  *          --semi-space 64 (MB: the gateway's --max-semi-space-size, as start:prod sets it)
  *          --source (runs the gateway and the floor from TypeScript through tsx instead of compiled
  *          first with tsconfig.bench.json, as production runs the gateway: node dist/src/main.js)
+ *          --node-flag=--trace-gc (repeatable: another flag for the gateway's node, after --semi-space;
+ *          the gateway's stdout and stderr then reach this terminal)
  *          --cpu-prof (writes the gateway's V8 CPU profile to bench/profiles/ when it stops;
  *          summarise it with `tsx bench/profile-summary.ts FILE`)
  */
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     'semi-space': { type: 'string', default: '64' },
+    'node-flag': { type: 'string', multiple: true },
   },
 });
 /** Compiled (the default): the gateway as production runs it, the floor alike; --source: through tsx. */
@@ -259,7 +262,8 @@ async function spawnGateway(
   const profiling = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [];
   const entry = compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   // As start:prod and the Dockerfile run it; --semi-space trades memory for GC time.
-  const flags = [`--max-semi-space-size=${values['semi-space']}`, ...profiling, ...entry];
+  const nodeFlags = values['node-flag'] ?? [];
+  const flags = [`--max-semi-space-size=${values['semi-space']}`, ...nodeFlags, ...profiling, ...entry];
   const child = spawn(process.execPath, flags, {
     env: {
       ...process.env,
@@ -275,7 +279,7 @@ async function spawnGateway(
       ...env,
     },
     // Access-log lines are written (as in production) and discarded here.
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', nodeFlags.length > 0 ? 'inherit' : 'ignore', 'inherit'],
   });
   children.push(child);
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);

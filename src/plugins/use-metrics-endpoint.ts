@@ -69,9 +69,11 @@ export function useMetricsEndpoint({
 }: MetricsEndpointPluginOptions): Plugin {
   const respond = createMetricsResponder(options);
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    // Not async: every other request passes without a promise (an async hook costs each request
+    // a real promise chain through Yoga's remaining hooks).
+    onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== endpoint) return;
-      endResponse(await respond(request, fetchAPI.Response));
+      return respond(request, fetchAPI.Response).then(endResponse);
     },
   };
 }

@@ -147,18 +147,19 @@ export function useRestFace({
     onSchemaChange(payload) {
       sofa.onSchemaChange?.({ ...payload, schema: restSchemaOf(payload.schema) });
     },
-    async onRequest({ request, url, serverContext, endResponse }) {
+    // Not async: a GraphQL request passes without a promise (see useMetricsEndpoint).
+    onRequest({ request, url, serverContext, endResponse }) {
       if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) return;
       if (url.pathname === openApiPath && request.method === 'GET') {
-        const { response } = await route(request, undefined);
-        if (response) endResponse(response);
-        return;
+        return route(request, undefined).then(({ response }) => {
+          if (response) endResponse(response);
+        });
       }
       // Into Yoga's own pipeline (every onRequestParse, onParams and envelop hook), from here: the
       // onRequest hooks before this plugin (body limit, request id, metrics) have run, and every
       // onResponse hook runs on the answer.
       restRequests.set(request, {});
-      endResponse(await yogaHandle!(request, serverContext));
+      return Promise.resolve(yogaHandle!(request, serverContext)).then(endResponse);
     },
     onRequestParse({ request, requestParser, setRequestParser }) {
       if (!restRequests.has(request)) return;

@@ -20,6 +20,7 @@ import {
 import { createPostgresApiKeyStore } from './postgres-api-keys.js';
 import { createPostgresAuditLog } from './postgres-audit-log.js';
 import { createMemoryRateLimitStore, createRedisRateLimitStore, type RateLimitStore } from './rate-limit.js';
+import { withRateLimitLeases } from './rate-limit-leases.js';
 import type { RedisClient } from './redis-client.js';
 import {
   createMemoryResponseCache,
@@ -124,7 +125,8 @@ export function createStores({
         audit: createRedisAuditLog({ redis, prefix }),
         invalidations: createRedisInvalidationBus({ redis, prefix }),
         nonces: createRedisNonceStore({ redis, prefix }),
-        rateLimits: createRedisRateLimitStore({ redis, prefix }),
+        // Large limits are leased a few dozen units at a time: no round trip on most calls.
+        rateLimits: withRateLimitLeases(createRedisRateLimitStore({ redis, prefix })),
         responseCache: createRedisResponseCache({ redis, prefix, logger, onError: onResponseCacheError }),
         persistedOperations: createRedisPersistedOperationStore({ redis, prefix }),
         subscriptionLeases: createRedisSubscriptionLeaseStore({

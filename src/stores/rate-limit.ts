@@ -29,6 +29,17 @@ export interface LimitCheck {
   kind: 'log' | 'window';
   /** When this check is refused, nothing in the same call is counted (the operation will not run). */
   gate?: boolean;
+  /**
+   * Units to take when they are free, at least `weight` (a lease: src/stores/rate-limit-leases.ts).
+   * Allowed when `weight` fits; then min(want, what is free) is counted and `granted` says how many.
+   * @default weight
+   */
+  want?: number;
+  /**
+   * Time the log records the units at, never before `nowMs` (a lease's units are stamped at the
+   * lease's end, so none of them leaves the window before it could have been spent). @default nowMs
+   */
+  stampMs?: number;
 }
 
 export interface LimitResult {
@@ -37,6 +48,8 @@ export interface LimitResult {
   remaining: number;
   /** Milliseconds until a refused call could pass, or until the window frees a unit. */
   resetMs: number;
+  /** Units counted for this check: `weight`, up to `want` when more were asked for; 0 when refused. */
+  granted: number;
 }
 
 export interface RateLimitStore {
@@ -48,7 +61,7 @@ export interface RateLimitStore {
 }
 
 // KEYS: one per check. ARGV: now, then per check max, windowMs, weight, member, kind (1 log, 0
-// window), gate (1/0). First every check is decided, then (unless a refused gate says otherwise)
+// window), gate (1/0), want (units to count when free, >= weight), stamp (the log's time for them). First every check is decided, then (unless a refused gate says otherwise)
 // the allowed ones are counted: all inside one script, so no other call interleaves.
 const CONSUME = `
 local now = tonumber(ARGV[1])
@@ -56,13 +69,15 @@ local results = {}
 local plans = {}
 local counted = true
 for i, key in ipairs(KEYS) do
-  local base = 1 + (i - 1) * 6
+  local base = 1 + (i - 1) * 8
   local max = tonumber(ARGV[base + 1])
   local window = tonumber(ARGV[base + 2])
   local weight = tonumber(ARGV[base + 3])
   local member = ARGV[base + 4]
   local log = ARGV[base + 5] == '1'
   local gate = ARGV[base + 6] == '1'
+  local want = tonumber(ARGV[base + 7])
+  local stamp = tonumber(ARGV[base + 8])
   if log then
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
     local count = redis.call('ZCARD', key)
@@ -70,10 +85,11 @@ for i, key in ipairs(KEYS) do
     local first = now
     if oldest[2] then first = tonumber(oldest[2]) end
     if count + weight <= max then
-      results[i] = {1, max - count - weight, first + window - now}
-      plans[i] = {'log', key, window, weight, member}
+      local grant = math.min(want, max - count)
+      results[i] = {1, max - count - grant, first + window - now, grant}
+      plans[i] = {'log', key, window + stamp - now, grant, member, stamp}
     else
-      results[i] = {0, 0, first + window - now}
+      results[i] = {0, 0, first + window - now, 0}
       if gate then counted = false end
     end
   else
@@ -84,20 +100,23 @@ for i, key in ipairs(KEYS) do
     local elapsed = (now % window) / window
     local used = math.floor(previous * (1 - elapsed) + current)
     if used + weight <= max then
-      results[i] = {1, max - used - weight, window - (now % window)}
-      plans[i] = {'window', current_key, window, weight}
+      local grant = math.min(want, max - used)
+      results[i] = {1, max - used - grant, window - (now % window), grant}
+      plans[i] = {'window', current_key, window, grant}
     else
-      results[i] = {0, 0, window - (now % window)}
+      results[i] = {0, 0, window - (now % window), 0}
       if gate then counted = false end
     end
   end
 end
-if counted then
+if not counted then
+  for i, result in pairs(results) do result[4] = 0 end
+else
   for i, plan in pairs(plans) do
     if plan[1] == 'log' then
       local entries = {}
       for n = 1, plan[4] do
-        entries[#entries + 1] = now
+        entries[#entries + 1] = plan[6]
         entries[#entries + 1] = plan[5] .. ':' .. n
         if #entries >= 400 or n == plan[4] then
           redis.call('ZADD', plan[2], unpack(entries))
@@ -144,22 +163,28 @@ export function createRedisRateLimitStore({ redis, prefix }: RedisStoreOptions):
           `${nowMs}:${instance}:${sequence++}`,
           check.kind === 'log' ? 1 : 0,
           check.gate ? 1 : 0,
+          Math.max(check.weight, check.want ?? check.weight),
+          Math.max(nowMs, check.stampMs ?? nowMs),
         );
       const raw = (await consumeScript.run(
         redis,
         checks.map((c) => `${prefix}rl:{${owner}}:${c.key}`),
         argv,
-      )) as [number, number, number][];
-      return raw.map(([allowed, remaining, resetMs]) => ({
+      )) as [number, number, number, number][];
+      return raw.map(([allowed, remaining, resetMs, granted]) => ({
         allowed: allowed === 1,
         remaining,
         resetMs: Math.max(0, resetMs),
+        granted,
       }));
     },
   };
 }
 
-/** The same algorithms in memory, for one instance (and as the fallback while Redis is down). */
+/**
+ * The same algorithms in memory, for one instance (and as the fallback while Redis is down). It
+ * counts `weight` and ignores `want`: there is nothing to lease within one process.
+ */
 export function createMemoryRateLimitStore(): RateLimitStore {
   const logs = new Map<string, number[]>();
   const buckets = new Map<string, number>();
@@ -189,10 +214,10 @@ export function createMemoryRateLimitStore(): RateLimitStore {
             counts.push(() => {
               for (let n = 0; n < weight; n++) entries.push(now);
             });
-            return { allowed: true, remaining: max - log.length - weight, resetMs };
+            return { allowed: true, remaining: max - log.length - weight, resetMs, granted: weight };
           }
           if (gate) counted = false;
-          return { allowed: false, remaining: 0, resetMs };
+          return { allowed: false, remaining: 0, resetMs, granted: 0 };
         }
         const bucket = Math.floor(now / windowMs);
         const previous = buckets.get(`${key}:${bucket - 1}`) ?? 0;
@@ -204,12 +229,13 @@ export function createMemoryRateLimitStore(): RateLimitStore {
             buckets.set(`${key}:${bucket}`, (buckets.get(`${key}:${bucket}`) ?? 0) + weight);
             buckets.delete(`${key}:${bucket - 2}`);
           });
-          return { allowed: true, remaining: max - used - weight, resetMs };
+          return { allowed: true, remaining: max - used - weight, resetMs, granted: weight };
         }
         if (gate) counted = false;
-        return { allowed: false, remaining: 0, resetMs };
+        return { allowed: false, remaining: 0, resetMs, granted: 0 };
       });
       if (counted) for (const count of counts) count();
+      else for (const result of results) result.granted = 0;
       return results;
     },
   };

@@ -8,6 +8,7 @@ import {
   type LimitCheck,
   type RateLimitStore,
 } from '../../src/stores/rate-limit.js';
+import { withRateLimitLeases } from '../../src/stores/rate-limit-leases.js';
 import { useTestRedis } from '../helpers/redis.js';
 
 const testRedis = await useTestRedis();
@@ -95,6 +96,110 @@ contract(
   () => createRedisRateLimitStore({ redis: redis!, prefix: `test:${randomUUID()}:` }),
   redis !== undefined,
 );
+
+// The contract's maxima (10) are too small to lease: the wrapped store must decide exactly as Redis.
+contract(
+  'leased redis',
+  () => withRateLimitLeases(createRedisRateLimitStore({ redis: redis!, prefix: `test:${randomUUID()}:` })),
+  redis !== undefined,
+);
+
+describe.skipIf(!redis)('leases of large limits (one Redis, several instances)', () => {
+  /** A Redis store that counts its round trips, shared by the instances of a test. */
+  function sharedStore() {
+    const inner = createRedisRateLimitStore({ redis: redis!, prefix: `test:${randomUUID()}:` });
+    const counted = {
+      trips: 0,
+      consume(checks: readonly LimitCheck[], now: number) {
+        counted.trips++;
+        return inner.consume(checks, now);
+      },
+    };
+    return counted;
+  }
+
+  it('admits exactly max from one instance, asking Redis about once per lease', async () => {
+    const shared = sharedStore();
+    const store = withRateLimitLeases(shared);
+    const key = randomUUID();
+    const t = 10_000_000;
+    let allowed = 0;
+    for (let i = 0; i < 1_100; i++)
+      if ((await store.consume([log(key, 1, 1_000)], t + i / 10))[0]!.allowed) allowed++;
+    expect(allowed).toBe(1_000);
+    // Leases of 20 units (1000 / 50): ~50 trips to admit 1000, a few more once they run short.
+    expect(shared.trips).toBeLessThan(200);
+  });
+
+  it('never admits more than max across instances, whatever the interleaving', async () => {
+    for (const max of [200, 500, 5_000]) {
+      const shared = sharedStore();
+      const instances = [
+        withRateLimitLeases(shared),
+        withRateLimitLeases(shared),
+        withRateLimitLeases(shared),
+      ];
+      const key = randomUUID();
+      const t = 20_000_000;
+      const weights = [1, 2, 3];
+      const results = await Promise.all(
+        Array.from({ length: max }, (_, i) =>
+          instances[i % 3]!.consume([log(key, weights[i % 3]!, max)], t + (i % 7)),
+        ),
+      );
+      const admitted = results.reduce((sum, [r], i) => sum + (r!.allowed ? weights[i % 3]! : 0), 0);
+      expect(admitted).toBeLessThanOrEqual(max);
+      // What the other instances hold unspent is at most one lease each (max / 50, at most 100).
+      expect(admitted).toBeGreaterThanOrEqual(max - 3 * Math.min(100, Math.floor(max / 50)) - 3);
+    }
+  });
+
+  it("records a lease's units at the lease's end: none leaves the window before it could be spent", async () => {
+    const shared = sharedStore();
+    const store = withRateLimitLeases(shared, { leaseMs: 1_000 });
+    const key = randomUUID();
+    const t = 30_000_000;
+    const max = 200;
+    // One unit asked, five leased (1 + 200 / 50): all five stamped at t + 1000.
+    expect((await store.consume([log(key, 1, max)], t))[0]).toMatchObject({ allowed: true });
+    expect(shared.trips).toBe(1);
+    // Spent from the lease, no round trip, until the lease ends.
+    for (let i = 1; i <= 4; i++)
+      expect((await store.consume([log(key, 1, max)], t + 999))[0]!.allowed).toBe(true);
+    expect(shared.trips).toBe(1);
+    // Ended: the next call asks Redis.
+    await store.consume([log(key, 1, max)], t + 1_000);
+    expect(shared.trips).toBe(2);
+    // A minute after t the first five are still in the window (stamped t + 1000): 200 - 5 - 5 left.
+    const after = await shared.consume([log(key, 1, max)], t + 60_500);
+    expect(after[0]).toMatchObject({ allowed: true, remaining: 200 - 5 - 5 - 1 });
+  });
+
+  it('gives leased units back when the call is refused by its gate', async () => {
+    const shared = sharedStore();
+    const store = withRateLimitLeases(shared);
+    const [field, budget] = [randomUUID(), randomUUID()];
+    const t = 40_000_000;
+    await store.consume([log(field, 1, 1_000)], t); // leases 20 more
+    const gate: LimitCheck = {
+      owner: OWNER,
+      key: budget,
+      max: 10,
+      windowMs: 60_000,
+      weight: 50,
+      kind: 'window',
+      gate: true,
+    };
+    const [fieldResult, gateResult] = await store.consume([log(field, 5, 1_000), gate], t + 1);
+    expect(fieldResult!.allowed).toBe(true);
+    expect(gateResult!.allowed).toBe(false);
+    // All 20 leased units are still there: four calls of 5 pass without a trip.
+    const trips = shared.trips;
+    for (let i = 0; i < 4; i++)
+      expect((await store.consume([log(field, 5, 1_000)], t + 2))[0]!.allowed).toBe(true);
+    expect(shared.trips).toBe(trips);
+  });
+});
 
 describe.skipIf(!redis)('redis rate-limit store scripts', () => {
   it('runs its script by SHA and loads it again where Redis has forgotten it (SCRIPT FLUSH, a restart)', async () => {
