@@ -7,10 +7,11 @@
  * window. Every leased unit is counted in Redis when it is leased, and a sliding log records the
  * lease's units at the lease's END (`stampMs`), so none of them leaves the window before the moment
  * it could last have been spent. What it costs: units leased by one instance and not spent are
- * refused to the others until they leave the window — at most one lease (`max / share`, at most
- * `maxChunk` units) per instance, limit and client. A lease is only taken where that is at least
- * `minChunk` units: small limits (placeOrder's 10 a minute, the exchange's per-hour limits) are
- * decided in Redis on every call, as before.
+ * refused to the others until they leave the window — at most one lease (`max / share` units, and
+ * no more than `callsPerLease` calls' worth) per instance, limit and client. A lease is only taken
+ * where it holds at least `minChunk` units and two calls: small limits (placeOrder's 10 a minute,
+ * the exchange's per-hour limits) are decided in Redis on every call, as before. While one call
+ * asks for a lease, the others of the same client and limit wait for it rather than ask too.
  */
 import type { LimitCheck, LimitResult, RateLimitStore } from './rate-limit.js';
 
@@ -21,8 +22,8 @@ export interface RateLimitLeaseOptions {
   share?: number;
   /** Fewer units than this: no lease, every call asks the store. @default 4 */
   minChunk?: number;
-  /** Most units one lease takes. @default 100 */
-  maxChunk?: number;
+  /** Most calls (of the asking call's weight) one lease serves. @default 64 */
+  callsPerLease?: number;
   /** Leases kept (one per client and limit); beyond it, the oldest are dropped. @default 10000 */
   maxLeases?: number;
 }
@@ -46,21 +47,23 @@ export function withRateLimitLeases(
     leaseMs = 1000,
     share = 50,
     minChunk = 4,
-    maxChunk = 100,
+    callsPerLease = 64,
     maxLeases = 10_000,
   }: RateLimitLeaseOptions = {},
 ): RateLimitStore {
   const leases = new Map<string, Lease>();
   // One lease asked for at a time per client and limit: a burst before the first answer would
   // otherwise lease a chunk per call, and what the burst does not spend would sit idle.
-  const leasing = new Set<string>();
-  const chunkOf = (check: LimitCheck) => Math.min(maxChunk, Math.floor(check.max / share));
+  const leasing = new Map<string, Promise<unknown>>();
+  const chunkOf = (check: LimitCheck) =>
+    Math.min(Math.floor(check.max / share), check.weight * callsPerLease);
+  const keyOf = (check: LimitCheck) => `${check.owner}\n${check.key}`;
 
   function usable(check: LimitCheck, nowMs: number): Lease | undefined {
-    const lease = leases.get(`${check.owner}\n${check.key}`);
+    const lease = leases.get(keyOf(check));
     if (!lease) return undefined;
     if (lease.expiresAt <= nowMs || lease.max !== check.max || lease.windowMs !== check.windowMs) {
-      leases.delete(`${check.owner}\n${check.key}`);
+      leases.delete(keyOf(check));
       return undefined;
     }
     return lease.left >= check.weight ? lease : undefined;
@@ -78,7 +81,7 @@ export function withRateLimitLeases(
   function keep(check: LimitCheck, result: LimitResult, nowMs: number, expiresAt: number): void {
     const left = result.granted - check.weight;
     if (left <= 0) return;
-    const key = `${check.owner}\n${check.key}`;
+    const key = keyOf(check);
     const current = leases.get(key);
     // Units of two leases are spent before the earlier end: each unit before its own stamp.
     const merged =
@@ -105,6 +108,12 @@ export function withRateLimitLeases(
 
   return {
     async consume(checks, nowMs) {
+      // A lease being fetched for one of these limits: wait for it (once) instead of asking too.
+      const pending = checks
+        .filter((check) => !usable(check, nowMs))
+        .map((check) => leasing.get(keyOf(check)))
+        .filter((fetching) => fetching !== undefined);
+      if (pending.length > 0) await Promise.all(pending);
       const local = checks.map((check) => usable(check, nowMs));
       if (local.every((lease) => lease !== undefined)) {
         return checks.map((check, i) => {
@@ -120,12 +129,10 @@ export function withRateLimitLeases(
       for (const [i, check] of checks.entries()) {
         if (local[i]) continue;
         const chunk = chunkOf(check);
-        const key = `${check.owner}\n${check.key}`;
-        if (chunk < minChunk || check.weight >= chunk || leasing.has(key)) {
+        if (chunk < minChunk || chunk < 2 * check.weight || leasing.has(keyOf(check))) {
           asked.push(check);
           continue;
         }
-        leasing.add(key);
         // A cost window's lease ends with its bucket: the next bucket counts from zero.
         const bucketEnd =
           check.kind === 'window' ? (Math.floor(nowMs / check.windowMs) + 1) * check.windowMs : Infinity;
@@ -134,13 +141,17 @@ export function withRateLimitLeases(
         asked.push({ ...check, want: check.weight + chunk, stampMs: check.kind === 'log' ? end : nowMs });
       }
       let answered: LimitResult[];
+      const asking = store.consume(asked, nowMs);
+      const settled = asking.catch(() => {});
+      for (const check of ends.keys()) leasing.set(keyOf(check), settled);
       try {
-        answered = await store.consume(asked, nowMs);
+        answered = await asking;
       } catch (err) {
         for (const [i, lease] of local.entries()) if (lease) lease.left += checks[i]!.weight;
         throw err;
       } finally {
-        for (const check of ends.keys()) leasing.delete(`${check.owner}\n${check.key}`);
+        for (const check of ends.keys())
+          if (leasing.get(keyOf(check)) === settled) leasing.delete(keyOf(check));
       }
       const gateRefused = answered.some((result, i) => asked[i]!.gate && !result.allowed);
       let next = 0;

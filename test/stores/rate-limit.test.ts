@@ -131,6 +131,18 @@ describe.skipIf(!redis)('leases of large limits (one Redis, several instances)',
     expect(shared.trips).toBeLessThan(200);
   });
 
+  it('makes a burst wait for the one lease being fetched instead of asking Redis once per call', async () => {
+    const shared = sharedStore();
+    const store = withRateLimitLeases(shared);
+    const key = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 32 }, () => store.consume([log(key, 1, 100_000)], 50_000_000)),
+    );
+    expect(results.every(([r]) => r!.allowed)).toBe(true);
+    // The first call leases 64 calls' worth; the 31 others wait for it and spend it.
+    expect(shared.trips).toBe(1);
+  });
+
   it('never admits more than max across instances, whatever the interleaving', async () => {
     for (const max of [200, 500, 5_000]) {
       const shared = sharedStore();
