@@ -8,6 +8,7 @@ import type { Plugin } from 'graphql-yoga';
 import {
   errorCodesOf,
   findRequestTelemetry,
+  markClientAborted,
   outcomeOfResult,
   type PrincipalFacts,
   startRequestTelemetry,
@@ -56,6 +57,12 @@ export function useRequestTelemetry({
     onResultProcess({ request, result }) {
       const record = findRequestTelemetry(request);
       if (!record || Array.isArray(result) || Symbol.asyncIterator in result) return;
+      // The client went away while the operation ran: its upstream calls were cancelled with it, and
+      // the errors that left in the answer (sent to nobody) are not failures of anything.
+      if (request.signal.aborted) {
+        markClientAborted(request);
+        return;
+      }
       record.errorCodes.push(...errorCodesOf(result.errors));
       record.outcome = outcomeOfResult(result.data !== null && result.data !== undefined, record.errorCodes);
     },

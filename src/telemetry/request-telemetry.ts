@@ -80,7 +80,10 @@ export function requestTelemetryOf(request: Request): RequestTelemetry {
 /** nginx's "client closed request": the status logged for a request whose client went away. */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-/** Records that the client of a request went away before its body arrived (see useSignedMutations' parser). */
+/**
+ * Records that the client of a request went away: before its body arrived (useSignedMutations'
+ * parser) or while its operation ran (useRequestTelemetry).
+ */
 export function markClientAborted(request: Request): void {
   const record = findRequestTelemetry(request);
   if (record) record.clientAborted = true;

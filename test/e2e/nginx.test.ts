@@ -286,14 +286,17 @@ describe.skipIf(!haveNginx || !redis)('nginx (deploy/nginx.conf) in front of two
     };
     const [first, second] = gateways as [Gateway, Gateway];
     const fresh = 600 * 1000 - 1; // Query.token's @rateLimit × the free plan's multiplier, one spent
+    // A budget already spent answers less than `fresh`, by more than one request where the other
+    // gateway holds a lease of it (src/stores/rate-limit-leases.ts: what an instance leased counts
+    // as spent for the others). A budget nobody spent answers exactly `fresh`.
     // Through nginx from 127.0.0.2 (nginx's own address towards the gateways is 127.0.0.1): the
     // first request of 127.0.0.2's budget, and the spoofed one spends that same budget.
     expect(await tokenQuery(nginx.origin, { from: clientAgent })).toBe(fresh);
-    expect(await tokenQuery(nginx.origin, { from: clientAgent, forwardedFor: SPOOFED })).toBe(fresh - 1);
+    expect(await tokenQuery(nginx.origin, { from: clientAgent, forwardedFor: SPOOFED })).toBeLessThan(fresh);
     // The gateway trusts one hop: requests saying they come from 127.0.0.2 go on with that budget,
     // on either gateway (counters are shared through Redis)…
-    expect(await tokenQuery(first.origin, { forwardedFor: CLIENT_ADDRESS })).toBe(fresh - 2);
-    expect(await tokenQuery(second.origin, { forwardedFor: CLIENT_ADDRESS })).toBe(fresh - 3);
+    expect(await tokenQuery(first.origin, { forwardedFor: CLIENT_ADDRESS })).toBeLessThan(fresh);
+    expect(await tokenQuery(second.origin, { forwardedFor: CLIENT_ADDRESS })).toBeLessThan(fresh);
     // …while 203.0.113.9's budget was never spent (the spoofed entry was not taken), nor nginx's own
     // address's (the proxied requests were not counted as the proxy's).
     expect(await tokenQuery(first.origin, { forwardedFor: SPOOFED })).toBe(fresh);

@@ -96,6 +96,28 @@ describe('server limits', () => {
     expect(await requestsCounted(gateway, { outcome: 'server_error' })).toBe(0);
   });
 
+  it('records a client that leaves while its operation runs as client_aborted, not as upstream failures', async () => {
+    const { lines, logger } = memoryLogger();
+    gateway = await startTestGateway({ env: { METRICS_TOKEN: TOKEN }, logger });
+    gateway.sandboxes.market.control.setFaults({ latencyMs: 300 });
+    const body = JSON.stringify({ query: '{ token(id: "bitcoin") { symbol } }' });
+    const socket = await open(gateway);
+    socket.write(postHeaders(gateway, Buffer.byteLength(body)) + body);
+    // The request is in flight, waiting on the market: the client goes away.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+
+    await until(() => lines.some((line) => line.msg === 'request' && line.path === '/graphql'));
+    const access = lines.find((line) => line.msg === 'request' && line.path === '/graphql');
+    expect(access).toMatchObject({ level: 30, status: 499, outcome: 'client_aborted' });
+    expect(access).not.toHaveProperty('errorCodes');
+    expect(await requestsCounted(gateway, { outcome: 'client_aborted' })).toBe(1);
+    const metrics = await fetch(`${gateway.origin}/metrics`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(sum(parseExposition(await metrics.text()), 'switchyard_graphql_errors_total', {})).toBe(0);
+  });
+
   it('cuts off a body that trickles in slower than REQUEST_TIMEOUT_MS with 408, and keeps serving', async () => {
     const { lines, logger } = memoryLogger();
     gateway = await startTestGateway({
