@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import type { Authentication, Authenticator } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
+import { requestSlot } from '../gateway/request-slot.js';
 import { requestIdOf } from './use-request-id.js';
 
 export interface AuthenticationPluginOptions {
@@ -32,7 +33,7 @@ export function createAuthenticationPlugin({
   onRefused,
   onDeprecatedKey,
 }: AuthenticationPluginOptions): AuthenticationPlugin {
-  const verified = new WeakMap<Request, Authentication>();
+  const verified = requestSlot<Request, Authentication>('authentication');
   return {
     plugin: {
       async onRequestParse({ request, serverContext }) {

@@ -5,6 +5,7 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import { gatewayWarning } from '../errors.js';
+import { requestSlot } from '../gateway/request-slot.js';
 import type { RequestWarnings } from './use-warnings.js';
 
 export interface KeyDeprecation {
@@ -14,7 +15,7 @@ export interface KeyDeprecation {
 
 /** Links a request to its key's deprecation (set at authentication, read by the plugin). */
 export function createKeyDeprecationTracker(warnings: RequestWarnings) {
-  const deprecations = new WeakMap<Request, KeyDeprecation>();
+  const deprecations = requestSlot<Request, KeyDeprecation>('keyDeprecation');
   const plugin: Plugin = {
     onResponse({ request, response }) {
       const deprecation = deprecations.get(request);

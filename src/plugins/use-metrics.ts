@@ -4,6 +4,7 @@
  * request's record (useRequestTelemetry); the families live in the instance's GatewayMetrics.
  */
 import type { Plugin } from 'graphql-yoga';
+import { requestSlot } from '../gateway/request-slot.js';
 import { NONE } from '../telemetry/labels.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import {
@@ -19,14 +20,14 @@ export interface MetricsPluginOptions {
 }
 
 export function useMetrics({ metrics }: MetricsPluginOptions): Plugin {
-  const executions = new WeakMap<Request, number>();
+  const executions = requestSlot<Request, number>('executionStart');
   // A response ended by an earlier plugin's onRequest skips this onRequest: only what was counted
   // in is counted out.
-  const inFlight = new WeakSet<Request>();
+  const inFlight = requestSlot<Request, true>('inFlight');
   return {
     onRequest({ request }) {
       if (!findRequestTelemetry(request)) return;
-      inFlight.add(request);
+      inFlight.set(request, true);
       metrics.requestsInFlight.inc();
     },
     onExecute({ args }) {

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { gatewayError } from '../errors.js';
 import { type ClientOperation, sha256Hex } from '../gateway/client-operations.js';
 import { onEveryOperation } from '../gateway/policy-hook.js';
+import { requestSlot } from '../gateway/request-slot.js';
 import type { PersistedOperationStore } from '../stores/persisted-operations.js';
 
 export type PersistedOperationsMode = 'automatic' | 'required';
@@ -76,7 +77,7 @@ export function usePersistedOperations({
     listed.set(sha256Hex(operation.source), operation);
   }
   /** Documents to register once they have passed validation and query protection. */
-  const pending = new WeakMap<object, { hash: string; document: string }>();
+  const pending = requestSlot<object, { hash: string; document: string }>('persistedOperation');
 
   const notListed = () =>
     gatewayError(

@@ -21,6 +21,7 @@ import {
 } from '../gateway/operation-analysis.js';
 import type { OperationCostEstimator } from '../gateway/operation-cost.js';
 import { onEveryOperation } from '../gateway/policy-hook.js';
+import { requestSlot } from '../gateway/request-slot.js';
 import { policyEntries } from '../gateway/schema-policy.js';
 import type { LimitCheck, LimitResult, RateLimitStore } from '../stores/rate-limit.js';
 import { isRedisUnavailable } from '../stores/redis-breaker.js';
@@ -91,8 +92,8 @@ export function useRateLimits({
   const schema = analyzer.schema;
   // `@rateLimit` by coordinate, validated when the schema's policy was read (schema-policy.ts).
   const limits = new Map(policyEntries(analyzer.policy, 'rateLimit'));
-  const verdicts = new WeakMap<object, Verdict>();
-  const responseHeaders = new WeakMap<Request, Verdict['header']>();
+  const verdicts = requestSlot<object, Verdict>('rateLimitVerdict');
+  const responseHeaders = requestSlot<Request, Verdict['header']>('rateLimitHeader');
   const limitedOf = new WeakMap<OperationAnalysis, readonly FieldOccurrence[]>();
 
   // Refused fields resolve to null with RATE_LIMITED; the rest of the operation is served.

@@ -1,13 +1,14 @@
 /** Gives every request an id — the client's `X-Request-Id` when it is sane — and echoes it on the response. */
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
+import { requestSlot } from '../gateway/request-slot.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** Printable, short ids only: anything else could forge log lines or bloat them. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const requestIds = new WeakMap<Request, string>();
+const requestIds = requestSlot<Request, string>('requestId');
 
 /** The id of a request (assigned on first use, so it is stable for the whole request). */
 export function requestIdOf(request: Request): string {

@@ -29,6 +29,7 @@ import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Principal, PrincipalContext } from '../auth/principal.js';
 import type { OperationAnalyzer } from '../gateway/operation-analysis.js';
+import { requestSlot } from '../gateway/request-slot.js';
 import { policyEntries } from '../gateway/schema-policy.js';
 import type { ResponseCacheStore } from '../stores/response-cache.js';
 
@@ -122,9 +123,9 @@ export function useGatewayResponseCache({
     policyEntries(analyzer.policy, 'invalidates').map(([coordinate]) => coordinate),
   );
   /** Per request: whether the cache was looked up, and the policy of what it answered or stored. */
-  const lookups = new WeakMap<object, { hit: boolean }>();
-  const policies = new WeakMap<object, StoredPolicy & { hit: boolean }>();
-  const headers = new WeakMap<Request, { cacheControl: string; age?: number }>();
+  const lookups = requestSlot<object, { hit: boolean }>('responseCacheLookup');
+  const policies = requestSlot<object, StoredPolicy & { hit: boolean }>('responseCachePolicy');
+  const headers = requestSlot<Request, { cacheControl: string; age?: number }>('responseCacheHeaders');
   const requestOf = (context: PrincipalContext) =>
     (context as PrincipalContext & { request: Request }).request;
 

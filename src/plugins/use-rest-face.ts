@@ -20,6 +20,7 @@ import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionN
 import { print } from 'graphql';
 import type { Plugin, YogaServer } from 'graphql-yoga';
 import { gatewayError } from '../errors.js';
+import { requestSlot } from '../gateway/request-slot.js';
 import { restOpenApiBase, restResponse, restSchemaOf } from '../gateway/rest-face.js';
 import type { PersistedOperationsMode } from './use-persisted-operations.js';
 
@@ -49,7 +50,7 @@ export function useRestFace({
     throw new Error(`useRestFace: basePath must be a path without a trailing slash (got "${basePath}")`);
   const openApiPath = `${basePath}/openapi.json`;
   /** Requests of the REST face, marked in onRequest, read by the parser and the result processor. */
-  const restRequests = new WeakMap<Request, { fieldName?: string }>();
+  const restRequests = requestSlot<Request, { fieldName?: string }>('restRequest');
   const printed = new WeakMap<DocumentNode, string>();
   /** Yoga's request handler after onRequest: request parsing, params, execution, result processing. */
   let yogaHandle: ((request: Request, serverContext: unknown) => Response | Promise<Response>) | undefined;

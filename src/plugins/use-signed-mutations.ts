@@ -18,6 +18,7 @@ import type {
   ScopeRequirement,
 } from '../gateway/operation-analysis.js';
 import { onEveryOperation } from '../gateway/policy-hook.js';
+import { requestSlot } from '../gateway/request-slot.js';
 import type { KeyService } from '../keys/service.js';
 import { verifyContentDigest } from '../signing/digest.js';
 import { type SignatureCode, SignatureError, toSignatureGraphQLError } from '../signing/errors.js';
@@ -59,7 +60,7 @@ export function useSignedMutations({
   onRefused,
   now = Date.now,
 }: SignedMutationsPluginOptions): Plugin<SignedMutationsContext> {
-  const rawBodies = new WeakMap<Request, Buffer>();
+  const rawBodies = requestSlot<Request, Buffer>('rawBody');
   const nonceTtl = maxAgeSeconds + futureSkewSeconds + 1;
 
   /**

@@ -23,6 +23,7 @@ import {
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
 import type { Plugin } from 'graphql-yoga';
+import { requestSlot } from '../gateway/request-slot.js';
 import { findRequestTelemetry, type RequestTelemetry } from '../telemetry/request-telemetry.js';
 import { requestIdOf } from './use-request-id.js';
 
@@ -38,7 +39,7 @@ const headerGetter = {
 
 export function useTracing({ tracer }: TracingPluginOptions): Plugin {
   /** The request span's context, to return to after each phase. */
-  const requestContexts = new WeakMap<RequestTelemetry, Context>();
+  const requestContexts = requestSlot<RequestTelemetry, Context>('traceContext');
 
   const startPhase = (request: Request | undefined, name: string): Span | undefined => {
     const record = request && findRequestTelemetry(request);

@@ -5,6 +5,7 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayWarning } from '../errors.js';
+import { requestSlot } from '../gateway/request-slot.js';
 
 export interface RequestWarnings {
   add(request: Request, warning: GatewayWarning): void;
@@ -13,7 +14,7 @@ export interface RequestWarnings {
 }
 
 export function createRequestWarnings(): RequestWarnings {
-  const byRequest = new WeakMap<Request, GatewayWarning[]>();
+  const byRequest = requestSlot<Request, GatewayWarning[]>('warnings');
   return {
     add(request, warning) {
       const list = byRequest.get(request);

@@ -6,6 +6,7 @@
 
 import type { Span } from '@opentelemetry/api';
 import { isErrorCode } from '../errors.js';
+import { requestSlot } from '../gateway/request-slot.js';
 import { isClientFault } from '../upstream/error-class.js';
 import type { UpstreamCallScope } from '../upstream/observer.js';
 import type { RequestOutcome } from './metrics.js';
@@ -42,7 +43,7 @@ export interface RequestTelemetry extends UpstreamCallScope {
   traceId: string | undefined;
 }
 
-const records = new WeakMap<Request, RequestTelemetry>();
+const records = requestSlot<Request, RequestTelemetry>('requestTelemetry');
 
 /** Starts the record of a request (`useRequestTelemetry` does, as the request arrives). */
 export function startRequestTelemetry(request: Request, path: string): RequestTelemetry {
