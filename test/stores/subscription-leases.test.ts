@@ -4,6 +4,7 @@
  * Redis fails (counts on this instance) and after it heals.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -259,6 +260,9 @@ describe('redis subscription lease store across instances', async () => {
       expect(await other.acquire(owner, 'x', 3, 60_000)).toEqual({ acquired: true, held: 3 });
       await other.release(owner, 'x');
 
+      // disconnect() ends the connection asynchronously: connecting before it has ended throws
+      // "already connecting/connected" (seen once under a loaded .ci/run).
+      if (flaky.status !== 'end') await once(flaky, 'end');
       await flaky.connect();
       await instance.renew(
         ['a', 'b', 'c'].map((leaseId) => ({ owner, leaseId })),
