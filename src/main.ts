@@ -268,8 +268,7 @@ async function connectRedis(
     enableOfflineQueue: false,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
-    // Commands issued in the same tick (every request's rate-limit check, nonce, cache lookup) go
-    // out in one write.
+    // Commands issued in the same tick (nonces, cache lookups, rate-limit leases) go out in one write.
     enableAutoPipelining: true,
   };
   const redis: RedisClient =

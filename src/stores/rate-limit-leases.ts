@@ -60,10 +60,11 @@ export function withRateLimitLeases(
   const keyOf = (check: LimitCheck) => `${check.owner}\n${check.key}`;
 
   function usable(check: LimitCheck, nowMs: number): Lease | undefined {
-    const lease = leases.get(keyOf(check));
+    const key = keyOf(check);
+    const lease = leases.get(key);
     if (!lease) return undefined;
     if (lease.expiresAt <= nowMs || lease.max !== check.max || lease.windowMs !== check.windowMs) {
-      leases.delete(keyOf(check));
+      leases.delete(key);
       return undefined;
     }
     return lease.left >= check.weight ? lease : undefined;
@@ -89,6 +90,7 @@ export function withRateLimitLeases(
       current.expiresAt > nowMs &&
       current.max === check.max &&
       current.windowMs === check.windowMs;
+    // Deleted and set again: the map's order is then the order of last lease (the eviction's).
     leases.delete(key);
     leases.set(key, {
       max: check.max,
@@ -108,14 +110,19 @@ export function withRateLimitLeases(
 
   return {
     async consume(checks, nowMs) {
-      // A lease being fetched for one of these limits: wait for it (once) instead of asking too.
-      const pending = checks
-        .filter((check) => !usable(check, nowMs))
-        .map((check) => leasing.get(keyOf(check)))
-        .filter((fetching) => fetching !== undefined);
-      if (pending.length > 0) await Promise.all(pending);
-      const local = checks.map((check) => usable(check, nowMs));
-      if (local.every((lease) => lease !== undefined)) {
+      let local = checks.map((check) => usable(check, nowMs));
+      if (local.includes(undefined)) {
+        // A lease being fetched for one of the others: wait for it (once) instead of asking too.
+        const pending = checks.flatMap((check, i) => {
+          const fetching = local[i] ? undefined : leasing.get(keyOf(check));
+          return fetching ? [fetching] : [];
+        });
+        if (pending.length > 0) {
+          await Promise.all(pending);
+          local = checks.map((check) => usable(check, nowMs));
+        }
+      }
+      if (!local.includes(undefined)) {
         return checks.map((check, i) => {
           const lease = local[i]!;
           lease.left -= check.weight;

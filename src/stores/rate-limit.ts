@@ -61,8 +61,9 @@ export interface RateLimitStore {
 }
 
 // KEYS: one per check. ARGV: now, then per check max, windowMs, weight, member, kind (1 log, 0
-// window), gate (1/0), want (units to count when free, >= weight), stamp (the log's time for them). First every check is decided, then (unless a refused gate says otherwise)
-// the allowed ones are counted: all inside one script, so no other call interleaves.
+// window), gate (1/0), want (units to count when free, >= weight), stamp (the log's time for
+// them). First every check is decided, then (unless a refused gate says otherwise) the allowed ones
+// are counted: all inside one script, so no other call interleaves.
 const CONSUME = `
 local now = tonumber(ARGV[1])
 local results = {}

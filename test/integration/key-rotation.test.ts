@@ -4,11 +4,11 @@
  * removed. Linked exchange keys, API-key signing secrets and API-key hashes all survive each step,
  * on PostgreSQL shared by the instances.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeSandbox } from '../../sources/exchange/sandbox/server.js';
 import type { SigningKey } from '../../src/client/sign.js';
+import { runCli } from '../helpers/cli.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { type TestPostgres, useTestPostgres } from '../helpers/postgres.js';
 
@@ -23,17 +23,8 @@ const BALANCES = /* GraphQL */ `
 `;
 
 /** `npm run keys -- rewrap --json` as a separate process, with the gateways' variables. */
-function rewrap(env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/keys.ts', 'rewrap', '--json'],
-      { env: { PATH: process.env.PATH, ...env } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const rewrap = (env: NodeJS.ProcessEnv) =>
+  runCli('keys', ['rewrap', '--json'], { PATH: process.env.PATH, ...env });
 
 describe('key-encryption key rotation on running gateways', () => {
   let database: TestPostgres | null;

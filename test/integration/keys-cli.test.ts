@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,44 +8,26 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checksum, randomBase62 } from '../../src/auth/api-key-format.js';
 import { createIdentity } from '../../src/auth/identity.js';
 import { loadConfig } from '../../src/config.js';
+import { type CliRun, runCli } from '../helpers/cli.js';
 import { TEST_ENCRYPTION_KEY } from '../helpers/gateway.js';
 import { useTestPostgres } from '../helpers/postgres.js';
 import { useTestRedis } from '../helpers/redis.js';
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 // Each spawn costs ~1 s of CPU (tsx): at most three at once, however many a test starts.
 const SPAWNS = 3;
 let running = 0;
 const waiting: (() => void)[] = [];
 
-/** Runs an operator CLI (src/cli/<script>.ts) as a separate process; never throws. */
-async function cli(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Ran> {
+/** Runs an operator CLI (src/cli/<script>.ts) as a separate process, at most SPAWNS at once. */
+async function cli(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   if (running >= SPAWNS) await new Promise<void>((resolve) => waiting.push(resolve));
   running++;
   try {
-    return await spawnCli(script, args, env);
+    return await runCli(script, args, env);
   } finally {
     running--;
     waiting.shift()?.();
   }
-}
-
-function spawnCli(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', `src/cli/${script}.ts`, ...args],
-      { env },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
 }
 
 const spki = () =>

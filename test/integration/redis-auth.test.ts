@@ -8,11 +8,11 @@
  * mutations with 503 (fail closed, as in any Redis outage), says "authentication failed" in one log
  * line naming the variable to check, and no log line ever carries a password.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
+import { runCli } from '../helpers/cli.js';
 import { order, PLACE, PORTFOLIO } from '../helpers/fleet.js';
 import { startTestGateway, TEST_ENCRYPTION_KEY, type TestGateway } from '../helpers/gateway.js';
 import { useTestPostgres } from '../helpers/postgres.js';
@@ -142,27 +142,34 @@ async function busSubscribed(ports: readonly number[], prefix: string, credentia
   return false;
 }
 
-/** Runs src/cli/keys.ts as its own process (as keys-cli.test.ts does); never throws. */
+/** The key CLI with this test's variables (and none of the suite's REDIS_URL). */
 function keysCli(args: readonly string[], env: Record<string, string>) {
   const { REDIS_URL: _ignored, ...inherited } = process.env;
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/keys.ts', ...args],
-      {
-        env: {
-          ...inherited,
-          NODE_ENV: 'test',
-          KEYS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-          API_KEY_ENVIRONMENT: 'test',
-          ...env,
-        },
-        timeout: 30_000,
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runCli(
+    'keys',
+    args,
+    {
+      ...inherited,
+      NODE_ENV: 'test',
+      KEYS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      API_KEY_ENVIRONMENT: 'test',
+      ...env,
+    },
+    { timeoutMs: 30_000 },
+  );
+}
+
+/**
+ * The key CLI, given the gateways' Redis variables, reads the key store the gateway writes: it lists
+ * a key the gateway just created, and never prints the password.
+ */
+async function expectKeyCliLists(gateway: TestGateway, env: Record<string, string>, password: string) {
+  const clientId = `cli-${randomUUID().slice(0, 8)}`;
+  const { record } = await gateway.running.keys.create({ clientId, name: 'listed' }, 'test');
+  const ran = await keysCli(['list', '--client', clientId, '--json'], env);
+  expect(ran.code, ran.stderr).toBe(0);
+  expect((JSON.parse(ran.stdout) as { keyId: string }[]).map((k) => k.keyId)).toEqual([record.keyId]);
+  expect(`${ran.stdout}${ran.stderr}`).not.toContain(password);
 }
 
 // Skipped only where redis-server is missing and CI/REQUIRE_REDIS is unset (the helper says so loudly).
@@ -184,18 +191,17 @@ describe.skipIf(!sentinel)('Redis behind Sentinel with passwords', { timeout: 60
       // The invalidation bus's subscriber (a duplicate of the client) got in with the same user.
       expect(await busSubscribed([await sentinel!.masterPort()], prefix, credentials)).toBe(true);
 
-      const clientId = `cli-${randomUUID().slice(0, 8)}`;
-      const { record } = await gateway.running.keys.create({ clientId, name: 'listed' }, 'test');
-      const ran = await keysCli(['list', '--client', clientId, '--json'], {
-        ...env(),
-        REDIS_KEY_PREFIX: prefix,
-        REDIS_USERNAME: USERNAME,
-        REDIS_PASSWORD: PASSWORD,
-        REDIS_SENTINEL_PASSWORD: SENTINEL_PASSWORD,
-      });
-      expect(ran.code, ran.stderr).toBe(0);
-      expect((JSON.parse(ran.stdout) as { keyId: string }[]).map((k) => k.keyId)).toEqual([record.keyId]);
-      expect(`${ran.stdout}${ran.stderr}`).not.toContain(PASSWORD);
+      await expectKeyCliLists(
+        gateway,
+        {
+          ...env(),
+          REDIS_KEY_PREFIX: prefix,
+          REDIS_USERNAME: USERNAME,
+          REDIS_PASSWORD: PASSWORD,
+          REDIS_SENTINEL_PASSWORD: SENTINEL_PASSWORD,
+        },
+        PASSWORD,
+      );
       expect(unreachable(lines)).toEqual([]);
     } finally {
       await gateway.close();
@@ -245,16 +251,11 @@ describe.skipIf(!cluster)('Redis Cluster with a password', { timeout: 60_000 }, 
       // The subscriber (Cluster.duplicate) connects to one node of the cluster, with the password.
       expect(await busSubscribed(ports(), prefix, { password: CLUSTER_PASSWORD })).toBe(true);
 
-      const clientId = `cli-${randomUUID().slice(0, 8)}`;
-      const { record } = await gateway.running.keys.create({ clientId, name: 'listed' }, 'test');
-      const ran = await keysCli(['list', '--client', clientId, '--json'], {
-        REDIS_CLUSTER_NODES: cluster!.nodes,
-        REDIS_KEY_PREFIX: prefix,
-        REDIS_PASSWORD: CLUSTER_PASSWORD,
-      });
-      expect(ran.code, ran.stderr).toBe(0);
-      expect((JSON.parse(ran.stdout) as { keyId: string }[]).map((k) => k.keyId)).toEqual([record.keyId]);
-      expect(`${ran.stdout}${ran.stderr}`).not.toContain(CLUSTER_PASSWORD);
+      await expectKeyCliLists(
+        gateway,
+        { REDIS_CLUSTER_NODES: cluster!.nodes, REDIS_KEY_PREFIX: prefix, REDIS_PASSWORD: CLUSTER_PASSWORD },
+        CLUSTER_PASSWORD,
+      );
       expect(unreachable(lines)).toEqual([]);
     } finally {
       await gateway.close();

@@ -7,7 +7,6 @@
  * instances), revocation pushed to every instance, cached answers dropped everywhere after a trade,
  * the key CLI. Failover under load is in redis-cluster-failover.test.ts.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
@@ -21,6 +20,7 @@ import {
   createRedisResponseCache,
   createRedisSubscriptionLeaseStore,
 } from '../../src/stores/index.js';
+import { runCli } from '../helpers/cli.js';
 import {
   codeOf,
   order,
@@ -378,15 +378,6 @@ function record(clientId: string): ApiKeyRecord {
   };
 }
 
-/** Runs src/cli/keys.ts as its own process (as keys-cli.test.ts does); never throws. */
-function keysCli(args: readonly string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/keys.ts', ...args],
-      { env, timeout: 30_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The key CLI against this cluster (`npm run keys -- …`). */
+const keysCli = (args: readonly string[], env: NodeJS.ProcessEnv) =>
+  runCli('keys', args, env, { timeoutMs: 30_000 });

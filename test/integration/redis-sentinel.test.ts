@@ -8,10 +8,10 @@
  * its connections stay open) is left for the promoted replica too (ioredis's failoverDetector).
  * The key CLI finds the master through the sentinels.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { order, PLACE, PORTFOLIO, placed } from '../helpers/fleet.js';
 import { startTestGateway, TEST_ENCRYPTION_KEY, type TestGateway } from '../helpers/gateway.js';
 import { useTestRedisSentinel } from '../helpers/redis.js';
@@ -266,18 +266,9 @@ function mutationLoop(gateways: readonly TestGateway[]) {
   };
 }
 
-/** Runs src/cli/keys.ts as its own process (as keys-cli.test.ts does); never throws. */
-function keysCli(args: readonly string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/keys.ts', ...args],
-      { env, timeout: 20_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The key CLI behind the sentinels (`npm run keys -- …`). */
+const keysCli = (args: readonly string[], env: NodeJS.ProcessEnv) =>
+  runCli('keys', args, env, { timeoutMs: 20_000 });
 
 /** Sends raw bytes with chosen headers (Host included), as a replaying attacker would. */
 function raw(url: string, body: string, headers: Record<string, string>): Promise<Reply> {

@@ -2,10 +2,12 @@
  * Every policy that reads the document, over every shape of it (test/security/shapes.ts): the verdict
  * must not depend on how the document spells the operation, and every copy of a field counts.
  */
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeSandbox } from '../../sources/exchange/sandbox/server.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { useTestRedis } from '../helpers/redis.js';
 import {
   type AttackKey,
   codesOf,
@@ -160,6 +162,57 @@ describe('rate limits count every copy of a field, whatever the shape', () => {
     }
     expect(expected).toBeLessThanOrEqual(max);
     expect(expected).toBeGreaterThan(0);
+  });
+});
+
+describe('a leased limit counts every copy of a field, whatever the shape, across two gateways', async () => {
+  // token: 600 per minute × 0.5 = 300, large enough to be leased (src/stores/rate-limit-leases.ts:
+  // 6 units a lease, for operations of at most 3 copies); both gateways share one Redis.
+  const redis = await useTestRedis();
+  const max = 300;
+  const gateways: TestGateway[] = [];
+  let reader: AttackKey;
+  const token: FieldSelection = {
+    rootType: 'Query',
+    text: (_i, alias) => `${alias ? `${alias}: ` : ''}token(id: "bitcoin") { id }`,
+    variables: () => ({}),
+  };
+  beforeAll(async () => {
+    if (!redis) return;
+    const env = {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+      RATE_LIMIT_PLANS: 'free=0.5',
+    };
+    gateways.push(await startTestGateway({ env }), await startTestGateway({ env }));
+    reader = await makeKey(gateways[0]!, 'user-1', ['market:read']);
+  });
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.close()));
+    await redis?.stop();
+  });
+
+  it.skipIf(!redis)('admits no more than the limit in copies, each reply whole or refused', async () => {
+    let admitted = 0;
+    let refusedInARow = 0;
+    const sample = fc.sample(arbitraryShape(6), { numRuns: 400, seed: 11 });
+    for (const [i, shape] of sample.entries()) {
+      const operation = render(token, shape);
+      const reply = await post(gateways[i % 2]!, operation, { 'x-api-key': reader.key });
+      if (reply.status === 200) {
+        expect(reply.body.errors, describeShape(shape)).toBeUndefined();
+        admitted += operation.copies;
+        refusedInARow = 0;
+      } else {
+        expect(reply.status, describeShape(shape)).toBe(429);
+        expect(codesOf(reply).every((code) => code === 'RATE_LIMITED')).toBe(true);
+        if (++refusedInARow === 20) break;
+      }
+    }
+    expect(admitted).toBeLessThanOrEqual(max);
+    // Short of the limit by at most what leases hold unspent (one per gateway) and one operation.
+    expect(admitted).toBeGreaterThanOrEqual(max - 2 * 6 - 6);
+    expect(refusedInARow).toBe(20);
   });
 });
 
