@@ -10,7 +10,7 @@ import { createLatestValueFeed } from '../../src/streams/latest-value-feed.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createMarketClient } from './client.js';
 import { createMarketLoaders } from './loaders.js';
-import { type MarketContext, marketResolvers } from './resolvers.js';
+import { type MarketContext, marketReferences, marketResolvers } from './resolvers.js';
 
 export type { MarketClient } from './client.js';
 export type { MarketLoaders } from './loaders.js';
@@ -22,6 +22,7 @@ export const marketDefinition = {
   name: 'market',
   typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
   resolvers: marketResolvers,
+  references: marketReferences,
 } as const satisfies SourceDefinition;
 
 /** Builds the market source over its upstream (one pooled HttpUpstream per process). */

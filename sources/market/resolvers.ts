@@ -1,5 +1,6 @@
 /** Resolvers of the market subschema (schema.graphql): the queries and the fields of `Token`. */
 import { gatewayError } from '../../src/errors.js';
+import type { EntityReference, SourceReferences } from '../../src/gateway/references.js';
 import type { LatestValueFeed } from '../../src/streams/latest-value-feed.js';
 import { assertTokenId, assertTokenIds } from '../../src/validation.js';
 import type {
@@ -65,6 +66,22 @@ function tokenField<K extends TokenField>(key: K) {
   ): TokenMarket[K] | Promise<TokenMarket[K]> =>
     key in parent ? (parent as TokenMarket)[key] : loadToken(context, parent.id).then((token) => token[key]);
 }
+
+/**
+ * A `Token` another source returns (`{ id }`) becomes the market record once, when the client reads
+ * any of these fields on it: they then resolve synchronously (tokenField) instead of each loading
+ * it. An unknown token or a failed load leaves the reference, and each field fails at its own path.
+ */
+export const marketReferences = {
+  Token: {
+    fields: ['symbol', 'name', 'chain', 'circulatingSupply', 'price'] satisfies TokenField[],
+    complete: (reference: EntityReference, context: MarketContext): Promise<TokenParent> =>
+      context.market.tokens.load(reference.id).then(
+        (token) => token ?? reference,
+        () => reference,
+      ),
+  },
+} satisfies SourceReferences;
 
 /** The market resolvers; the gateway adds the Decimal and DateTime scalars. */
 export const marketResolvers = {

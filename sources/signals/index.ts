@@ -11,7 +11,7 @@ import { createLatestValueFeed } from '../../src/streams/latest-value-feed.js';
 import type { HttpUpstream } from '../../src/upstream/http.js';
 import { createSignalsClient } from './client.js';
 import { createSignalsLoaders } from './loaders.js';
-import { type SignalsContext, signalsResolvers } from './resolvers.js';
+import { type SignalsContext, signalsReferences, signalsResolvers } from './resolvers.js';
 
 export type { SignalsClient } from './client.js';
 export type { SignalsLoaders } from './loaders.js';
@@ -23,6 +23,7 @@ export const signalsDefinition = {
   name: 'signals',
   typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
   resolvers: signalsResolvers,
+  references: signalsReferences,
 } as const satisfies SourceDefinition;
 
 /** Builds the signals source over its upstream (one pooled HttpUpstream per process). */

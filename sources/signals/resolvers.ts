@@ -1,4 +1,5 @@
 /** Resolvers of the signals subschema (schema.graphql): `Token.signal`. */
+import type { EntityReference, SourceReferences } from '../../src/gateway/references.js';
 import type { LatestValueFeed } from '../../src/streams/latest-value-feed.js';
 import { assertTokenIds } from '../../src/validation.js';
 import type { Resolvers } from './generated/resolver-types.js';
@@ -12,6 +13,17 @@ export interface SignalsContext {
     readonly changes: LatestValueFeed<SignalTick>;
   };
 }
+
+/** `Token.signal` of a token another source returns starts loading beside the market's record. */
+export const signalsReferences = {
+  Token: {
+    fields: ['signal'],
+    prefetch: (reference: EntityReference, context: SignalsContext): void => {
+      // Its failure is the field's to report: the loader keeps the rejected promise for it.
+      context.signals.signals.load(reference.id).catch(() => undefined);
+    },
+  },
+} satisfies SourceReferences;
 
 /**
  * The signals resolvers. `Signal` fields and the `SignalRating` values come straight from the

@@ -1,7 +1,8 @@
 /**
  * Composes the sources into one executable schema. @graphql-tools/stitch merges the sources' type
  * definitions (Token from market, extended by signals, referenced by portfolio and trading); each
- * source's own resolvers, backed by its DataLoaders, then resolve the merged fields directly.
+ * source's own resolvers, backed by its DataLoaders, then resolve the merged fields directly, and
+ * a reference one source returns to another's type is completed once (references.ts).
  *
  * Why not subschema delegation: measured at 3-4x the CPU of one schema here
  * (shared/reference/performance.md) — the query would run once in the gateway and again in every
@@ -21,6 +22,7 @@ import {
   GraphQLScalarType,
   type GraphQLSchema,
 } from 'graphql';
+import { applyEntityReferences } from './references.js';
 import { DateTimeScalar, DecimalScalar } from './scalars.js';
 import { applyScopePolicy } from './scopes.js';
 import { sharedTypeDefs } from './shared-type-defs.js';
@@ -36,6 +38,7 @@ export function buildGatewaySchema(sources: readonly SourceDefinition[]): GraphQ
   attachScalar(schema, DateTimeScalar);
   const owners = new Map<string, string>();
   for (const source of sources) attachResolvers(schema, source.name, source.resolvers, owners);
+  applyEntityReferences(schema, sources, owners);
   freshLoadersPerEvent(schema);
   applyScopePolicy(schema);
   return schema;

@@ -23,6 +23,7 @@ import { createGrpcUpstream, type GrpcUpstream } from '../upstream/grpc.js';
 import { createHttpUpstream, type HttpUpstream } from '../upstream/http.js';
 import type { UpstreamCallScope, UpstreamObserver } from '../upstream/observer.js';
 import type { ResilienceOptions } from '../upstream/resilience.js';
+import type { SourceReferences } from './references.js';
 
 /** What a source sees of the request it serves. */
 export interface RequestScope {
@@ -42,7 +43,7 @@ export interface RequestScope {
 }
 
 /** What composing the public schema needs of a source: its SDL and resolvers, no connection. */
-export type SourceDefinition = Pick<Source, 'name' | 'typeDefs' | 'resolvers'>;
+export type SourceDefinition = Pick<Source, 'name' | 'typeDefs' | 'resolvers' | 'references'>;
 
 /** One upstream source, ready to serve: built once per process. */
 export interface Source<TName extends string = string, TLoaders = unknown> {
@@ -51,6 +52,11 @@ export interface Source<TName extends string = string, TLoaders = unknown> {
   readonly typeDefs: string;
   /** Resolvers of the fields this source owns, reading context[name] for its loaders. */
   readonly resolvers: IResolvers;
+  /**
+   * How this source completes references (`{ id }`) to a type that other sources return: its
+   * fields then load once per reference, not once per field (src/gateway/references.ts).
+   */
+  readonly references?: SourceReferences | undefined;
   /** Fresh per-request DataLoaders (placed on the context under the source name). */
   createLoaders(scope: RequestScope): TLoaders;
   /** Readiness probe: resolves when the upstream answers, rejects otherwise. */

@@ -54,13 +54,16 @@ export function useRequestTelemetry({
         record.variables = declaredVariables(operation, args.variableValues);
       }
     },
-    onResultProcess({ request, result }) {
+    onResultProcess({ request, result, setResult }) {
       const record = findRequestTelemetry(request);
       if (!record || Array.isArray(result) || Symbol.asyncIterator in result) return;
       // The client went away while the operation ran: its upstream calls were cancelled with it, and
-      // the errors that left in the answer (sent to nobody) are not failures of anything.
+      // the errors that left in the answer are not failures of anything. Nobody reads the answer:
+      // it is not serialised (a portfolio cut short carries an error per field, each copied by Yoga's
+      // stringifier with a stack trace).
       if (request.signal.aborted) {
         markClientAborted(request);
+        setResult({ data: null });
         return;
       }
       record.errorCodes.push(...errorCodesOf(result.errors));

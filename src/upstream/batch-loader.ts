@@ -3,7 +3,9 @@
  * gateway builds loaders fresh for each, so batches never mix requests), one upstream call per tick
  * and chunk of at most the upstream's batch size, answers matched to keys (a key the upstream does
  * not know is null), failures logged and mapped to client errors once (call.ts). A failed batch call
- * rejects each of its keys with the same client error; per-key calls fail alone.
+ * rejects each of its keys with the same client error; per-key calls fail alone. A failure is kept
+ * for the request like an answer: the upstream's retries and breaker have decided, and a later load
+ * of the key in the same request does not call again.
  */
 import DataLoader from 'dataloader';
 import type { UpstreamCallOptions, UpstreamCalls } from './call.js';
@@ -59,7 +61,15 @@ function batchLoader<K extends string, V>(
   const { batch, keyOf, onLoad } = read;
   return new DataLoader<K, V | null>(
     async (keys) => {
-      const found = await calls.run((options) => batch(keys, options));
+      let found: readonly V[];
+      try {
+        found = await calls.run((options) => batch(keys, options));
+      } catch (err) {
+        // Per key, not a rejected batch: DataLoader would forget the keys of a rejected batch, and
+        // the next field of the request asking for one would call the failing upstream again.
+        const failure = asError(err);
+        return keys.map(() => failure);
+      }
       const byKey = new Map(found.map((value) => [keyOf(value), value] as const));
       return keys.map((key) => {
         const value = byKey.get(key) ?? null;

@@ -95,6 +95,23 @@ describe('createBatchLoader over a batch endpoint', () => {
     expect(JSON.stringify(lines[0])).toContain('10.0.0.7');
   });
 
+  it('keeps a failed call for the request: a later load of its keys does not call again', async () => {
+    const { calls } = request();
+    let made = 0;
+    const loader = createBatchLoader(calls, {
+      batch: async () => {
+        made++;
+        throw unavailable();
+      },
+      keyOf: (item: Item) => item.id,
+    });
+    const first = await loader.load('a').catch((err: unknown) => err);
+    const again = await loader.load('a').catch((err: unknown) => err);
+    expect(first).toBeInstanceOf(GraphQLError);
+    expect(again).toBe(first);
+    expect(made).toBe(1);
+  });
+
   it('does not log the failures of a request whose client has gone', async () => {
     const controller = new AbortController();
     const { calls, lines } = request(controller.signal);

@@ -1,0 +1,183 @@
+/**
+ * Entity references across sources. A source that returns a type another source owns returns a
+ * reference, `{ id }` (a Position's token), and the fields of that type complete it. Field by
+ * field, that was one loader call and one promise per field: three market fields of fifty
+ * positions' tokens made 150 of each, for one upstream call.
+ *
+ * A source that declares a `TypeReference` for such a type is asked once per reference instead,
+ * on the field that returns it, and only when the client's selection there reads one of the
+ * fields the declaration names (aliases, fragments and inline fragments included; @skip/@include
+ * are not evaluated, so a skipped field still counts: one load the answer may not need). The
+ * owner's `complete` turns the reference into its record, whose fields then resolve without a
+ * promise; another source's `prefetch` starts its loads at the same moment, so its upstream call
+ * runs beside the owner's instead of after it (a child field waits for its parent's value). The
+ * answer is the same with or without a declaration: fields still load what they lack themselves.
+ */
+import {
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  Kind,
+  type SelectionSetNode,
+} from 'graphql';
+
+/** A reference to an entity of another source: its key. */
+export interface EntityReference {
+  readonly id: string;
+}
+
+/** What one source does, once per reference, for the fields it resolves on a type. */
+export interface TypeReference {
+  /** The source's fields of the type that need more than the key: a selection of none of them costs nothing. */
+  readonly fields: readonly string[];
+  /**
+   * The owner of the type: the whole record for `reference`, or `reference` itself where there is
+   * none (unknown, failed): the fields then load, and fail, on their own, as without this.
+   */
+  complete?(reference: EntityReference, context: never): unknown;
+  /** Another source that adds fields to the type: starts their loads (its fields then find them cached). */
+  prefetch?(reference: EntityReference, context: never): void;
+}
+
+/** Each source's references, by type name. */
+export type SourceReferences = Readonly<Record<string, TypeReference>>;
+
+interface Declared {
+  readonly source: string;
+  readonly fields: ReadonlySet<string>;
+  readonly reference: TypeReference;
+}
+
+/**
+ * Wraps every field that returns a referenced type and is resolved by a source other than the
+ * declaring ones (`owners`: coordinate → source). Called once at boot.
+ */
+export function applyEntityReferences(
+  schema: GraphQLSchema,
+  sources: readonly { readonly name: string; readonly references?: SourceReferences | undefined }[],
+  owners: ReadonlyMap<string, string>,
+): void {
+  const declared = new Map<string, Declared[]>();
+  for (const source of sources) {
+    for (const [typeName, reference] of Object.entries(source.references ?? {})) {
+      if (!(schema.getType(typeName) instanceof GraphQLObjectType)) {
+        throw new Error(
+          `${source.name}: a reference to ${typeName}, which is not an object type of the schema`,
+        );
+      }
+      const list = declared.get(typeName) ?? [];
+      const owner = reference.complete && list.find((d) => d.reference.complete);
+      if (owner) throw new Error(`${typeName} is completed by both ${owner.source} and ${source.name}`);
+      list.push({ source: source.name, fields: new Set(reference.fields), reference });
+      declared.set(typeName, list);
+    }
+  }
+  if (declared.size === 0) return;
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const target = referencedType(field.type);
+      const declarations = target && declared.get(target.type);
+      const resolvedBy = owners.get(`${type.name}.${field.name}`);
+      if (!target || !declarations || !field.resolve || !resolvedBy) continue;
+      // The owner's own fields return whole records, not references.
+      if (declarations.some((d) => d.source === resolvedBy && d.reference.complete)) continue;
+      const others = declarations.filter((d) => d.source !== resolvedBy);
+      if (others.length > 0) wrap(field, others, target.list);
+    }
+  }
+}
+
+/** The named type a field returns, if it is an object or a list of objects (not a list of lists). */
+function referencedType(type: GraphQLOutputType): { type: string; list: boolean } | undefined {
+  let inner = type instanceof GraphQLNonNull ? type.ofType : type;
+  let list = false;
+  if (inner instanceof GraphQLList) {
+    list = true;
+    inner = inner.ofType instanceof GraphQLNonNull ? inner.ofType.ofType : inner.ofType;
+  }
+  return inner instanceof GraphQLObjectType ? { type: inner.name, list } : undefined;
+}
+
+function wrap(field: GraphQLField<unknown, unknown>, declarations: readonly Declared[], list: boolean): void {
+  const resolve = field.resolve as GraphQLFieldResolver<unknown, never>;
+  const readers = createSelectionReaders(declarations);
+  field.resolve = (parent, args, contextValue, info) => {
+    const context = contextValue as never;
+    const value = resolve(parent, args, context, info);
+    const wanted = readers(info);
+    if (wanted.length === 0) return value;
+    const each = (reference: unknown): unknown => {
+      if (reference === null || reference === undefined) return reference;
+      let completed: unknown = reference;
+      for (const { reference: declaration } of wanted) {
+        if (declaration.complete) completed = declaration.complete(reference as EntityReference, context);
+        else declaration.prefetch?.(reference as EntityReference, context);
+      }
+      return completed;
+    };
+    const completeAll = (resolved: unknown): unknown =>
+      list && Array.isArray(resolved) ? resolved.map(each) : list ? resolved : each(resolved);
+    return isPromiseLike(value) ? value.then(completeAll) : completeAll(value);
+  };
+}
+
+/**
+ * Which declarations a field's selection reads, remembered per selection: graphql-jit hands the
+ * same `fieldNodes` array to every call of a compiled query; graphql-js (subscriptions) a new one
+ * per call, so the memo is keyed by the first node (the document's, long-lived) and compares the rest.
+ */
+function createSelectionReaders(declarations: readonly Declared[]) {
+  const memo = new WeakMap<FieldNode, { nodes: readonly FieldNode[]; wanted: readonly Declared[] }[]>();
+  return (info: GraphQLResolveInfo): readonly Declared[] => {
+    const nodes = info.fieldNodes;
+    const first = nodes[0]!;
+    const entries = memo.get(first) ?? [];
+    const known = entries.find(
+      (entry) =>
+        entry.nodes === nodes ||
+        (entry.nodes.length === nodes.length && entry.nodes.every((n, i) => n === nodes[i])),
+    );
+    if (known) return known.wanted;
+    const names = selectedFieldNames(nodes, info.fragments);
+    // The owner's completion runs last: the others' loads start before it is awaited.
+    const wanted = declarations
+      .filter((d) => [...d.fields].some((name) => names.has(name)))
+      .sort((a, b) => Number(Boolean(a.reference.complete)) - Number(Boolean(b.reference.complete)));
+    entries.push({ nodes, wanted });
+    memo.set(first, entries);
+    return wanted;
+  };
+}
+
+/** The names of the fields selected under `nodes`, through fragments and inline fragments. */
+function selectedFieldNames(
+  nodes: readonly FieldNode[],
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+): Set<string> {
+  const names = new Set<string>();
+  const visited = new Set<string>();
+  const walk = (set: SelectionSetNode | undefined): void => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
+      else if (!visited.has(selection.name.value)) {
+        visited.add(selection.name.value);
+        walk(fragments[selection.name.value]?.selectionSet);
+      }
+    }
+  };
+  for (const node of nodes) walk(node.selectionSet);
+  return names;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}

@@ -1,0 +1,110 @@
+import { graphql } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import type { EntityReference } from '../../src/gateway/references.js';
+import { buildGatewaySchema } from '../../src/gateway/schema.js';
+import type { SourceDefinition } from '../../src/gateway/source.js';
+
+/** `items` owns Item; `lists` returns references to it; `notes` adds Item.note. */
+function sources(log: string[]): SourceDefinition[] {
+  const names: Record<string, string> = { a: 'Alpha', b: 'Beta' };
+  return [
+    {
+      name: 'items',
+      typeDefs: 'type Query { item(id: ID!): Item } type Item { id: ID! name: String }',
+      resolvers: {
+        Query: { item: (_: unknown, { id }: { id: string }) => ({ id, name: names[id] }) },
+        Item: {
+          name: (item: { id: string; name?: string }) => {
+            if ('name' in item) return item.name;
+            log.push(`field ${item.id}`);
+            return names[item.id];
+          },
+        },
+      },
+      references: {
+        Item: {
+          fields: ['name'],
+          complete: (reference: EntityReference) => {
+            log.push(`complete ${reference.id}`);
+            return names[reference.id] ? { id: reference.id, name: names[reference.id] } : reference;
+          },
+        },
+      },
+    },
+    {
+      name: 'lists',
+      typeDefs: 'type Query { list: [Item!]! pick: Item! } type Item { id: ID! }',
+      resolvers: {
+        Query: {
+          list: () => [{ id: 'a' }, { id: 'b' }],
+          pick: async () => ({ id: 'b' }),
+        },
+      },
+    },
+    {
+      name: 'notes',
+      typeDefs: 'type Item { note: String }',
+      resolvers: { Item: { note: (item: { id: string }) => `note ${item.id}` } },
+      references: {
+        Item: {
+          fields: ['note'],
+          prefetch: (reference: EntityReference) => void log.push(`prefetch ${reference.id}`),
+        },
+      },
+    },
+  ];
+}
+
+describe('entity references (graphql-js: a new fieldNodes array per call)', () => {
+  it('completes each reference once when the selection reads a field that needs the record', async () => {
+    const log: string[] = [];
+    const schema = buildGatewaySchema(sources(log));
+    for (let run = 0; run < 2; run++) {
+      log.length = 0;
+      const result = await graphql({
+        schema,
+        source: '{ list { ...F x: name } pick { ... on Item { name } } } fragment F on Item { id }',
+      });
+      expect(result).toEqual({
+        data: {
+          list: [
+            { id: 'a', x: 'Alpha' },
+            { id: 'b', x: 'Beta' },
+          ],
+          pick: { name: 'Beta' },
+        },
+      });
+      expect(log.sort()).toEqual(['complete a', 'complete b', 'complete b']);
+    }
+  });
+
+  it('completes nothing for the key alone, prefetches for another source’s field, and leaves the owner’s own fields alone', async () => {
+    const log: string[] = [];
+    const schema = buildGatewaySchema(sources(log));
+    expect(await graphql({ schema, source: '{ list { id } }' })).toEqual({
+      data: { list: [{ id: 'a' }, { id: 'b' }] },
+    });
+    expect(log).toEqual([]);
+    expect(await graphql({ schema, source: '{ pick { note } }' })).toEqual({
+      data: { pick: { note: 'note b' } },
+    });
+    expect(log).toEqual(['prefetch b']);
+    log.length = 0;
+    expect(await graphql({ schema, source: '{ item(id: "a") { name note } }' })).toEqual({
+      data: { item: { name: 'Alpha', note: 'note a' } },
+    });
+    expect(log).toEqual([]);
+  });
+
+  it('refuses at boot a type two sources complete, or a reference to what is not an object type', () => {
+    const twice = sources([]);
+    twice[2] = {
+      ...twice[2]!,
+      references: { Item: { fields: ['note'], complete: (r: EntityReference) => r } },
+    };
+    expect(() => buildGatewaySchema(twice)).toThrow('Item is completed by both items and notes');
+    const scalar = sources([]);
+    scalar[2] = { ...scalar[2]!, references: { ID: { fields: [] } } };
+    expect(() => buildGatewaySchema(scalar)).toThrow('notes: a reference to ID, which is not an object type');
+  });
+});
