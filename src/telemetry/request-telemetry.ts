@@ -1,7 +1,7 @@
 /**
  * What one request did, gathered once and read by the metrics, the trace and the access log:
- * operation, principal, outcome, error codes, upstream calls. Kept in a WeakMap keyed by the
- * request, like the request id, so it lives exactly as long as the request.
+ * operation, principal, outcome, error codes, upstream calls. Kept on the request (a request slot,
+ * like the request id), so it lives exactly as long as the request.
  */
 
 import type { Span } from '@opentelemetry/api';
