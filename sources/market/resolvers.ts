@@ -80,6 +80,11 @@ export const marketReferences = {
         (token) => token ?? reference,
         () => reference,
       ),
+    // Other sources' Token fields (signal) load beside these queries' market call, not after it.
+    arguments: {
+      'Query.token': ({ id }) => [{ id: String(id) }],
+      'Query.tokens': ({ ids }) => (ids as readonly string[]).map((id) => ({ id })),
+    },
   },
 } satisfies SourceReferences;
 

@@ -11,6 +11,8 @@
  * owner's `complete` turns the reference into its record, whose fields then resolve without a
  * promise; another source's `prefetch` starts its loads at the same moment, so its upstream call
  * runs beside the owner's instead of after it (a child field waits for its parent's value). The
+ * owner's own fields that name their entities in their arguments (`token(id)`, `tokens(ids)`) start
+ * the others' prefetches from those arguments, once the owner's resolver has accepted them. The
  * answer is the same with or without a declaration: fields still load what they lack themselves.
  */
 import {
@@ -44,6 +46,13 @@ export interface TypeReference {
   complete?(reference: EntityReference, context: never): unknown;
   /** Another source that adds fields to the type: starts their loads (its fields then find them cached). */
   prefetch?(reference: EntityReference, context: never): void;
+  /**
+   * The owner's fields (by coordinate, `Query.tokens`) whose arguments name the entities they
+   * return: the references those arguments give, for the other sources' prefetches.
+   */
+  readonly arguments?: Readonly<
+    Record<string, (args: Readonly<Record<string, unknown>>) => readonly EntityReference[]>
+  >;
 }
 
 /** Each source's references, by type name. */
@@ -87,10 +96,14 @@ export function applyEntityReferences(
       const declarations = target && declared.get(target.type);
       const resolvedBy = owners.get(`${type.name}.${field.name}`);
       if (!target || !declarations || !field.resolve || !resolvedBy) continue;
-      // The owner's own fields return whole records, not references.
-      if (declarations.some((d) => d.source === resolvedBy && d.reference.complete)) continue;
+      const coordinate = `${type.name}.${field.name}`;
       const others = declarations.filter((d) => d.source !== resolvedBy);
-      if (others.length > 0) wrap(field, others, target.list);
+      const owner = declarations.find((d) => d.source === resolvedBy && d.reference.complete);
+      // The owner's own fields return whole records, not references; some name them in their arguments.
+      if (owner) {
+        const fromArguments = owner.reference.arguments?.[coordinate];
+        if (fromArguments && others.length > 0) prefetchFromArguments(field, others, fromArguments);
+      } else if (others.length > 0) wrap(field, others, target.list);
     }
   }
 }
@@ -126,6 +139,24 @@ function wrap(field: GraphQLField<unknown, unknown>, declarations: readonly Decl
     const completeAll = (resolved: unknown): unknown =>
       list && Array.isArray(resolved) ? resolved.map(each) : list ? resolved : each(resolved);
     return isPromiseLike(value) ? value.then(completeAll) : completeAll(value);
+  };
+}
+
+function prefetchFromArguments(
+  field: GraphQLField<unknown, unknown>,
+  declarations: readonly Declared[],
+  fromArguments: (args: Readonly<Record<string, unknown>>) => readonly EntityReference[],
+): void {
+  const resolve = field.resolve as GraphQLFieldResolver<unknown, never>;
+  const readers = createSelectionReaders(declarations);
+  field.resolve = (parent, args, contextValue, info) => {
+    const context = contextValue as never;
+    // First: the resolver checks the arguments (and throws on bad ones) before anything is prefetched.
+    const value = resolve(parent, args, context, info);
+    for (const { reference: declaration } of readers(info)) {
+      for (const reference of fromArguments(args)) declaration.prefetch?.(reference, context);
+    }
+    return value;
   };
 }
 

@@ -117,6 +117,37 @@ describe('references to another source’s Token', () => {
     expect(gateway.calls()).toMatchObject({ market: 1, signals: 1 });
   });
 
+  it.each([
+    ['token(id)', '{ token(id: "bitcoin") { symbol signal { rating } } }'],
+    ['tokens(ids)', '{ tokens(ids: ["bitcoin", "ethereum"]) { symbol signal { rating } } }'],
+  ])('starts the signals call of %s from its arguments, beside the market call', async (_, query) => {
+    gateway.sandboxes.market.control.setFaults({ latencyMs: 300 });
+    const answered = gateway.graphql(query);
+    let done = false;
+    void answered.then(() => {
+      done = true;
+    });
+    while (!done && gateway.calls().signals === 0) await new Promise((r) => setTimeout(r, 10));
+    const calledWhileMarketOut = !done && gateway.calls().signals === 1;
+    const reply = await answered;
+    expect(reply.body.errors).toBeUndefined();
+    expect(calledWhileMarketOut).toBe(true);
+    expect(JSON.stringify(reply.body.data)).toContain('"symbol":"BTC"');
+    expect(gateway.calls()).toMatchObject({ market: 1, signals: 1 });
+  });
+
+  it('prefetches nothing for arguments the resolver refuses, nor for a selection without signals', async () => {
+    const tooMany = Array.from({ length: 501 }, (_, i) => `token-${i}`);
+    const refused = await gateway.graphql('query($ids: [ID!]!) { tokens(ids: $ids) { signal { rating } } }', {
+      ids: tooMany,
+    });
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const malformed = await gateway.graphql('{ token(id: "NOT A SLUG") { signal { rating } } }');
+    expect(malformed.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    await gateway.graphql('{ token(id: "bitcoin") { symbol } }');
+    expect(gateway.calls()).toMatchObject({ market: 1, signals: 0 });
+  });
+
   it('fails field by field as before when market fails: each market field errors at its own path', async () => {
     gateway.sandboxes.market.control.setFaults({ outage: 'error' });
     const reply = await gateway.graphql(portfolioQuery('{ id symbol name signal { rating } }'));
