@@ -65,8 +65,9 @@ interface Declared {
 }
 
 /**
- * Wraps every field that returns a referenced type and is resolved by a source other than the
- * declaring ones (`owners`: coordinate → source). Called once at boot.
+ * Wraps every field that returns a referenced type and is resolved by a source other than its
+ * owner, and the owner's fields named in `arguments` (`owners`: coordinate → the source that
+ * resolves it). Called once at boot; a declaration that names what does not exist is a boot error.
  */
 export function applyEntityReferences(
   schema: GraphQLSchema,
@@ -80,6 +81,11 @@ export function applyEntityReferences(
         throw new Error(
           `${source.name}: a reference to ${typeName}, which is not an object type of the schema`,
         );
+      }
+      for (const coordinate of Object.keys(reference.arguments ?? {})) {
+        if (owners.get(coordinate) !== source.name) {
+          throw new Error(`${source.name}: arguments of ${coordinate}, which it does not resolve`);
+        }
       }
       const list = declared.get(typeName) ?? [];
       const owner = reference.complete && list.find((d) => d.reference.complete);

@@ -28,6 +28,7 @@ function sources(log: string[]): SourceDefinition[] {
             log.push(`complete ${reference.id}`);
             return names[reference.id] ? { id: reference.id, name: names[reference.id] } : reference;
           },
+          arguments: { 'Query.item': ({ id }) => [{ id: String(id) }] },
         },
       },
     },
@@ -78,7 +79,7 @@ describe('entity references (graphql-js: a new fieldNodes array per call)', () =
     }
   });
 
-  it('completes nothing for the key alone, prefetches for another source’s field, and leaves the owner’s own fields alone', async () => {
+  it('completes nothing for the key alone, prefetches for another source’s field, and from the arguments of the owner’s fields', async () => {
     const log: string[] = [];
     const schema = buildGatewaySchema(sources(log));
     expect(await graphql({ schema, source: '{ list { id } }' })).toEqual({
@@ -93,10 +94,14 @@ describe('entity references (graphql-js: a new fieldNodes array per call)', () =
     expect(await graphql({ schema, source: '{ item(id: "a") { name note } }' })).toEqual({
       data: { item: { name: 'Alpha', note: 'note a' } },
     });
+    // The owner's own field: nothing to complete, the other source prefetches from the arguments.
+    expect(log).toEqual(['prefetch a']);
+    log.length = 0;
+    await graphql({ schema, source: '{ item(id: "a") { name } }' });
     expect(log).toEqual([]);
   });
 
-  it('refuses at boot a type two sources complete, or a reference to what is not an object type', () => {
+  it('refuses at boot a type two sources complete, a reference to what is not an object type, arguments of another source’s field', () => {
     const twice = sources([]);
     twice[2] = {
       ...twice[2]!,
@@ -106,5 +111,14 @@ describe('entity references (graphql-js: a new fieldNodes array per call)', () =
     const scalar = sources([]);
     scalar[2] = { ...scalar[2]!, references: { ID: { fields: [] } } };
     expect(() => buildGatewaySchema(scalar)).toThrow('notes: a reference to ID, which is not an object type');
+    const misnamed = sources([]);
+    const items = misnamed[0]!.references!.Item!;
+    misnamed[0] = {
+      ...misnamed[0]!,
+      references: { Item: { ...items, arguments: { 'Query.list': () => [] } } },
+    };
+    expect(() => buildGatewaySchema(misnamed)).toThrow(
+      'items: arguments of Query.list, which it does not resolve',
+    );
   });
 });

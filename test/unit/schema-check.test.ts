@@ -23,6 +23,7 @@ import {
 import { PUBLIC_SCHEMA_FILE, repoPath } from '../../scripts/schema/paths.js';
 import { loadConfig } from '../../src/config.js';
 import { buildPublicSchema, printPublicSchema, publicSchemaParts } from '../../src/gateway/public-schema.js';
+import type { SourceReferences } from '../../src/gateway/references.js';
 import { buildGatewaySchema } from '../../src/gateway/schema.js';
 import { startSwitchyard } from '../../src/main.js';
 
@@ -30,8 +31,8 @@ const operations = loadClientOperations();
 const baseline = buildPublicSchema();
 
 /**
- * The public schema with one source's SDL edited (and the resolver of a removed field dropped, as
- * its author would); fails loudly if the edit did not apply.
+ * The public schema with one source's SDL edited (and the resolver and reference arguments of a
+ * removed field dropped, as its author would); fails loudly if the edit did not apply.
  */
 function schemaWith(
   source: string,
@@ -51,7 +52,23 @@ function schemaWith(
         string,
         unknown
       >;
-      return { ...definition, typeDefs, resolvers: { ...definition.resolvers, [typeName]: fields } };
+      return {
+        ...definition,
+        typeDefs,
+        resolvers: { ...definition.resolvers, [typeName]: fields },
+        references: withoutArguments(definition.references, removed),
+      };
+    }),
+  );
+}
+
+/** A source's references without the argument entry of a removed field (a boot error otherwise). */
+function withoutArguments(references: SourceReferences | undefined, coordinate: string) {
+  if (!references) return references;
+  return Object.fromEntries(
+    Object.entries(references).map(([typeName, reference]) => {
+      const { [coordinate]: _dropped, ...kept } = reference.arguments ?? {};
+      return [typeName, { ...reference, arguments: kept }];
     }),
   );
 }
