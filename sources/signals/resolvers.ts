@@ -14,7 +14,10 @@ export interface SignalsContext {
   };
 }
 
-/** `Token.signal` of a token another source returns starts loading beside the market's record. */
+/**
+ * `Token.signal` of a token another source returns, or that `token(id)` / `tokens(ids)` name, starts
+ * loading beside market's call instead of after it (src/gateway/references.ts).
+ */
 export const signalsReferences = {
   Token: {
     fields: ['signal'],
