@@ -2,7 +2,6 @@
  * Builds the Yoga server: the stitched schema, the per-request context and the envelop plugins in
  * the order DESIGN.md fixes. It does not listen: src/main.ts does.
  */
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Tracer } from '@opentelemetry/api';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -24,6 +23,7 @@ import type { ApiKeyRecord } from './keys/types.js';
 import { useAccessLog } from './plugins/use-access-log.js';
 import { createAuthenticationPlugin } from './plugins/use-authentication.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
+import { useCompiledExecution } from './plugins/use-compiled-execution.js';
 import { useCsrfPrevention } from './plugins/use-csrf-prevention.js';
 import { useInputLimits } from './plugins/use-input-limits.js';
 import { createKeyDeprecationTracker } from './plugins/use-key-deprecation.js';
@@ -259,10 +259,8 @@ export function createGateway({
         metrics: metrics.streams,
         logger,
       }),
-      // The compiled executor must be in place before the response cache wraps it. Queries and
-      // mutations only: graphql-jit's subscribe hands the operation's variables to the subscription
-      // field as its arguments (inline arguments are lost), so subscriptions run on graphql-js.
-      { onExecute: useGraphQlJit().onExecute },
+      // The compiled executor must be in place before the response cache wraps it.
+      useCompiledExecution(),
       ...(responseCache
         ? useGatewayResponseCache({
             cache: responseCache,

@@ -3,11 +3,12 @@
  * tests of their classification: built by the libraries, never by hand, so that a test fails when
  * their shape changes.
  */
-import { useGraphQlJit } from '@envelop/graphql-jit';
+
 import { type GraphQLError, parse, validate } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { gatewayError } from '../../src/errors.js';
 import { DecimalScalar } from '../../src/gateway/scalars.js';
+import { useCompiledExecution } from '../../src/plugins/use-compiled-execution.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 
 /** What executes the operation: graphql-js, or graphql-jit as the gateway runs it. */
@@ -69,7 +70,7 @@ export async function raisedErrors(
         return error as Error;
       },
     },
-    plugins: engine === 'graphql-jit' ? [useGraphQlJit()] : [],
+    plugins: engine === 'graphql-jit' ? [useCompiledExecution()] : [],
   });
   await yoga.fetch('http://test/graphql', {
     method: 'POST',
