@@ -98,18 +98,18 @@ export function applyEntityReferences(
   for (const type of Object.values(schema.getTypeMap())) {
     if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
+      const coordinate = `${type.name}.${field.name}`;
       const target = referencedType(field.type);
       const declarations = target && declared.get(target.type);
-      const resolvedBy = owners.get(`${type.name}.${field.name}`);
+      const resolvedBy = owners.get(coordinate);
       if (!target || !declarations || !field.resolve || !resolvedBy) continue;
-      const coordinate = `${type.name}.${field.name}`;
       const others = declarations.filter((d) => d.source !== resolvedBy);
+      if (others.length === 0) continue;
       const owner = declarations.find((d) => d.source === resolvedBy && d.reference.complete);
-      // The owner's own fields return whole records, not references; some name them in their arguments.
-      if (owner) {
-        const fromArguments = owner.reference.arguments?.[coordinate];
-        if (fromArguments && others.length > 0) prefetchFromArguments(field, others, fromArguments);
-      } else if (others.length > 0) wrap(field, others, target.list);
+      const fromArguments = owner?.reference.arguments?.[coordinate];
+      if (!owner) wrap(field, others, { list: target.list });
+      // The owner's own fields return whole records; some name them in their arguments.
+      else if (fromArguments) wrap(field, others, { fromArguments });
     }
   }
 }
@@ -125,45 +125,49 @@ function referencedType(type: GraphQLOutputType): { type: string; list: boolean 
   return inner instanceof GraphQLObjectType ? { type: inner.name, list } : undefined;
 }
 
-function wrap(field: GraphQLField<unknown, unknown>, declarations: readonly Declared[], list: boolean): void {
-  const resolve = field.resolve as GraphQLFieldResolver<unknown, never>;
-  const readers = createSelectionReaders(declarations);
-  field.resolve = (parent, args, contextValue, info) => {
-    const context = contextValue as never;
-    const value = resolve(parent, args, context, info);
-    const wanted = readers(info);
-    if (wanted.length === 0) return value;
-    const each = (reference: unknown): unknown => {
-      if (reference === null || reference === undefined) return reference;
-      let completed: unknown = reference;
-      for (const { reference: declaration } of wanted) {
-        if (declaration.complete) completed = declaration.complete(reference as EntityReference, context);
-        else declaration.prefetch?.(reference as EntityReference, context);
-      }
-      return completed;
+/** Where the references come from: the field's value (another source's field), or its arguments (the owner's). */
+type ReferencesOf =
+  | { readonly list: boolean }
+  | {
+      readonly fromArguments: (args: Readonly<Record<string, unknown>>) => readonly EntityReference[];
     };
-    const completeAll = (resolved: unknown): unknown =>
-      list && Array.isArray(resolved) ? resolved.map(each) : list ? resolved : each(resolved);
-    return isPromiseLike(value) ? value.then(completeAll) : completeAll(value);
-  };
-}
 
-function prefetchFromArguments(
+function wrap(
   field: GraphQLField<unknown, unknown>,
   declarations: readonly Declared[],
-  fromArguments: (args: Readonly<Record<string, unknown>>) => readonly EntityReference[],
+  from: ReferencesOf,
 ): void {
   const resolve = field.resolve as GraphQLFieldResolver<unknown, never>;
   const readers = createSelectionReaders(declarations);
   field.resolve = (parent, args, contextValue, info) => {
     const context = contextValue as never;
-    // First: the resolver checks the arguments (and throws on bad ones) before anything is prefetched.
+    // First: the resolver checks its arguments (and throws on bad ones) before anything is loaded.
     const value = resolve(parent, args, context, info);
-    for (const { reference: declaration } of readers(info)) {
-      for (const reference of fromArguments(args)) declaration.prefetch?.(reference, context);
+    const { owner, prefetchers } = readers(info);
+    if ('fromArguments' in from) {
+      if (prefetchers.length > 0) {
+        for (const reference of from.fromArguments(args)) {
+          for (const prefetcher of prefetchers) prefetcher.prefetch!(reference, context);
+        }
+      }
+      return value;
     }
-    return value;
+    if (!owner && prefetchers.length === 0) return value;
+    const each = (reference: unknown): unknown => {
+      if (reference === null || reference === undefined) return reference;
+      for (const prefetcher of prefetchers) prefetcher.prefetch!(reference as EntityReference, context);
+      return owner ? owner.complete!(reference as EntityReference, context) : reference;
+    };
+    const completeAll = (resolved: unknown): unknown =>
+      !from.list ? each(resolved) : Array.isArray(resolved) ? resolved.map(each) : resolved;
+    return isPromiseLike(value) ? value.then(completeAll) : completeAll(value);
   };
+}
+
+/** What a selection asks for: the owner's completion and the others' prefetches, of the fields it reads. */
+interface Wanted {
+  readonly owner: TypeReference | undefined;
+  readonly prefetchers: readonly TypeReference[];
 }
 
 /**
@@ -172,8 +176,8 @@ function prefetchFromArguments(
  * per call, so the memo is keyed by the first node (the document's, long-lived) and compares the rest.
  */
 function createSelectionReaders(declarations: readonly Declared[]) {
-  const memo = new WeakMap<FieldNode, { nodes: readonly FieldNode[]; wanted: readonly Declared[] }[]>();
-  return (info: GraphQLResolveInfo): readonly Declared[] => {
+  const memo = new WeakMap<FieldNode, { nodes: readonly FieldNode[]; wanted: Wanted }[]>();
+  return (info: GraphQLResolveInfo): Wanted => {
     const nodes = info.fieldNodes;
     const first = nodes[0]!;
     const entries = memo.get(first) ?? [];
@@ -184,10 +188,13 @@ function createSelectionReaders(declarations: readonly Declared[]) {
     );
     if (known) return known.wanted;
     const names = selectedFieldNames(nodes, info.fragments);
-    // The owner's completion runs last: the others' loads start before it is awaited.
-    const wanted = declarations
+    const read = declarations
       .filter((d) => [...d.fields].some((name) => names.has(name)))
-      .sort((a, b) => Number(Boolean(a.reference.complete)) - Number(Boolean(b.reference.complete)));
+      .map((d) => d.reference);
+    const wanted: Wanted = {
+      owner: read.find((r) => r.complete),
+      prefetchers: read.filter((r) => r.prefetch),
+    };
     entries.push({ nodes, wanted });
     memo.set(first, entries);
     return wanted;

@@ -88,6 +88,30 @@ describe('references to another source’s Token', () => {
     },
   );
 
+  it('decides on the executed operation of a document holding several', async () => {
+    const document = `query Keys { portfolio(accountId: "acc-1") { positions { token { ...K } } } }
+      query Symbols { portfolio(accountId: "acc-1") { positions { token { ...K s: symbol } } } }
+      fragment K on Token { id }`;
+    const run = async (operationName: string) => {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...gateway.as('user-1') },
+        body: JSON.stringify({ query: document, operationName }),
+      });
+      return (await response.json()) as {
+        data?: { portfolio: { positions: { token: Record<string, unknown> }[] } };
+      };
+    };
+    const keys = await run('Keys');
+    expect(keys.data?.portfolio.positions.map((p) => p.token.id)).toEqual(
+      positionsOf('acc-1').map((p) => p.tokenId),
+    );
+    expect(gateway.calls()).toMatchObject({ market: 0 });
+    const named = await run('Symbols');
+    expect(named.data?.portfolio.positions.map((p) => p.token.s)).toEqual(symbols());
+    expect(gateway.calls()).toMatchObject({ market: 1 });
+  });
+
   it('completes the tokens of orders alike (Order.token)', async () => {
     const reply = await gateway.graphql(
       `{ orders(accountId: "acc-1") { token { symbol signal { rating } } } }`,
@@ -99,20 +123,27 @@ describe('references to another source’s Token', () => {
     expect(gateway.calls()).toMatchObject({ market: 1, signals: 1 });
   });
 
-  it('starts the signals call while the market call is still out, not after it', async () => {
-    // Within the test gateway's UPSTREAM_TIMEOUT_MS (400).
+  /**
+   * Sends `query` while market answers 300 ms late (within the test gateway's UPSTREAM_TIMEOUT_MS,
+   * 400) and tells whether signals was asked before the reply came. Without a prefetch, signals is
+   * asked only once market has answered (a child field waits for its parent's value).
+   */
+  async function signalsAskedWhileMarketOut(query: string) {
     gateway.sandboxes.market.control.setFaults({ latencyMs: 300 });
-    const answered = gateway.graphql(portfolioQuery('{ symbol signal { rating } }'));
+    const answered = gateway.graphql(query);
     let done = false;
     void answered.then(() => {
       done = true;
     });
-    // Without the prefetch, signals is asked only once market has answered (a child field waits
-    // for its parent's value): the first signals call would come after the reply's market call.
     while (!done && gateway.calls().signals === 0) await new Promise((r) => setTimeout(r, 10));
-    const calledWhileMarketOut = !done && gateway.calls().signals === 1;
-    const tokens = tokensOf(await answered);
-    expect(calledWhileMarketOut).toBe(true);
+    const early = !done && gateway.calls().signals === 1;
+    return { early, reply: await answered };
+  }
+
+  it('starts the signals call while the market call is still out, not after it', async () => {
+    const { early, reply } = await signalsAskedWhileMarketOut(portfolioQuery('{ symbol signal { rating } }'));
+    const tokens = tokensOf(reply);
+    expect(early).toBe(true);
     expect(tokens.map((token) => token.symbol)).toEqual(symbols());
     expect(gateway.calls()).toMatchObject({ market: 1, signals: 1 });
   });
@@ -121,17 +152,9 @@ describe('references to another source’s Token', () => {
     ['token(id)', '{ token(id: "bitcoin") { symbol signal { rating } } }'],
     ['tokens(ids)', '{ tokens(ids: ["bitcoin", "ethereum"]) { symbol signal { rating } } }'],
   ])('starts the signals call of %s from its arguments, beside the market call', async (_, query) => {
-    gateway.sandboxes.market.control.setFaults({ latencyMs: 300 });
-    const answered = gateway.graphql(query);
-    let done = false;
-    void answered.then(() => {
-      done = true;
-    });
-    while (!done && gateway.calls().signals === 0) await new Promise((r) => setTimeout(r, 10));
-    const calledWhileMarketOut = !done && gateway.calls().signals === 1;
-    const reply = await answered;
+    const { early, reply } = await signalsAskedWhileMarketOut(query);
     expect(reply.body.errors).toBeUndefined();
-    expect(calledWhileMarketOut).toBe(true);
+    expect(early).toBe(true);
     expect(JSON.stringify(reply.body.data)).toContain('"symbol":"BTC"');
     expect(gateway.calls()).toMatchObject({ market: 1, signals: 1 });
   });
