@@ -35,7 +35,7 @@ import { createGateway } from './server.js';
 import { createStores } from './stores/index.js';
 import { createDatabasePool, migrateDatabase } from './stores/postgres-pool.js';
 import { guardRedis } from './stores/redis-breaker.js';
-import { isCluster, type RedisClient } from './stores/redis-client.js';
+import { isCluster, onEnd, type RedisClient } from './stores/redis-client.js';
 import { watchClusterNodes } from './stores/redis-cluster-health.js';
 import { createRedisHealthLog, redisFailureReason } from './stores/redis-health.js';
 import { createSubscriptionRegistry } from './streams/subscription-registry.js';
@@ -228,7 +228,10 @@ export async function startSwitchyard(
       await identity.close();
       await stores.close();
       await Promise.allSettled(Object.values(sources).map((connected) => connected.close()));
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      if (redis) {
+        closingRedis.add(redis);
+        await redis.quit().catch(() => redis.disconnect());
+      }
       if (database)
         await database.end().catch((err: unknown) => logger.warn({ err }, 'postgres close failed'));
       // Exports the spans still buffered, the last requests' included.
@@ -256,6 +259,9 @@ export async function startSwitchyard(
  * map refresh; the other slots are served throughout. A hung master costs its slots one command
  * timeout, then its node's breaker fails them fast (stores/redis-breaker.ts).
  */
+/** Redis clients the gateway is closing: their `end` is the last one. */
+const closingRedis = new WeakSet<RedisClient>();
+
 /** How long a Redis command may take before it fails (and opens the breaker), in ms. */
 const COMMAND_TIMEOUT_MS = 500;
 
@@ -270,9 +276,10 @@ async function connectRedis(
     maxRetriesPerRequest: 1,
   };
   // One Redis: commands issued in the same tick (nonces, cache lookups, rate-limit leases) go out in
-  // one write. Not behind Sentinel: there a .ci/run saw the gateways never reconnect after a
-  // failover (every mutation refused for 30 s after the promotion), as ioredis#1683 reports with
-  // auto-pipelining on (before it was turned on, the Sentinel failover tests had always recovered).
+  // one write. Not behind Sentinel: it was turned off there when a .ci/run saw the gateways never
+  // reconnect after a failover (ioredis#1683 blames auto-pipelining). The same failure recurred
+  // without it and was an ended connection (see `onEnd` in stores/redis-client.ts); turning it back
+  // on behind Sentinel waits for a measurement.
   const pipelined = { ...options, enableAutoPipelining: true };
   const redis: RedisClient =
     typeof target === 'string'
@@ -358,10 +365,14 @@ async function connectRedis(
   redis.on('ready', () => {
     if (breaker.state === 'closed' && (nodes?.healthy() ?? true)) health.up();
   });
-  redis.once('end', () => {
-    breaker.dispose();
-    health.close();
-  });
+  onEnd(
+    redis,
+    () => closingRedis.has(redis),
+    () => {
+      breaker.dispose();
+      health.close();
+    },
+  );
   const ready = await Promise.race([
     once(redis, 'ready').then(
       () => true,

@@ -4,7 +4,7 @@
  * has a bus (no "no bus" branch to test separately).
  */
 import type { InvalidationBus } from '../keys/stores.js';
-import { subscriberOf } from './redis-client.js';
+import { onEnd, subscriberOf } from './redis-client.js';
 import type { RedisStoreOptions } from './types.js';
 
 /** What memory buses share: a key id one publishes reaches every bus made on the same hub. */
@@ -50,6 +50,9 @@ export function createRedisInvalidationBus({ redis, prefix }: RedisStoreOptions)
   });
   subscriber.on('error', () => {}); // the main connection reports Redis errors; this one retries quietly
   void subscriber.subscribe(channel).catch(() => {});
+  let closing = false;
+  // Subscribed again when it connects again (ioredis resubscribes on reconnect).
+  onEnd(subscriber, () => closing);
   return {
     async publish(keyId) {
       await redis.publish(channel, keyId);
@@ -58,6 +61,7 @@ export function createRedisInvalidationBus({ redis, prefix }: RedisStoreOptions)
       handlers.push(onKey);
     },
     async close() {
+      closing = true;
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };

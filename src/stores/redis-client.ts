@@ -95,6 +95,25 @@ export function subscriberOf(redis: RedisClient): RedisClient {
 }
 
 /**
+ * Runs `onFinalEnd` when `client` ends for good, and connects a Sentinel client again after an end
+ * nobody asked for (`closing()` false). ioredis can end one for good by itself: the failover
+ * detector that the lost master's connection left on the sentinels disconnects the connector while
+ * the reconnect is asking them for the new master, and that connect throws "Connection is closed."
+ * (SentinelConnector: `if (!this.connecting) throw`), which sets the status to `end` where nothing
+ * reconnects it. Seen in loaded .ci/runs: every mutation refused until the failover test gave up.
+ */
+export function onEnd(client: RedisClient, closing: () => boolean, onFinalEnd: () => void = () => {}): void {
+  const sentinel = !isCluster(client) && (client.options.sentinels?.length ?? 0) > 0;
+  client.on('end', () => {
+    if (sentinel && !closing()) {
+      setTimeout(() => void client.connect().catch(() => {}), 100).unref();
+      return;
+    }
+    onFinalEnd();
+  });
+}
+
+/**
  * ioredis's fast refusals when a command's node has no connection (a master lost, a cluster still
  * connecting): the same verdict as the breaker's, so stores treat them alike (no line per request).
  */
