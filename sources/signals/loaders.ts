@@ -1,7 +1,6 @@
 /** Per-request DataLoaders of the signals source: one upstream call per tick, whatever the fan-out. */
-import type DataLoader from 'dataloader';
 import type { RequestScope } from '../../src/gateway/source.js';
-import { createBatchLoader } from '../../src/upstream/batch-loader.js';
+import { createBatchLoader, type SettledLoader } from '../../src/upstream/batch-loader.js';
 import { createUpstreamCalls } from '../../src/upstream/call.js';
 import type { SignalsClient } from './client.js';
 import { MAX_BATCH_IDS, type Signal } from './types.js';
@@ -9,7 +8,7 @@ import { MAX_BATCH_IDS, type Signal } from './types.js';
 /** The signals source's loaders, placed on the context as `context.signals`. */
 export interface SignalsLoaders {
   /** Signals by token id; null when the token has none. */
-  readonly signals: DataLoader<string, Signal | null>;
+  readonly signals: SettledLoader<string, Signal | null>;
 }
 
 /** Creates fresh loaders for one request; upstream calls carry the request's signal and id. */

@@ -1,6 +1,7 @@
 /** Resolvers of the signals subschema (schema.graphql): `Token.signal`. */
 import type { EntityReference, SourceReferences } from '../../src/gateway/references.js';
 import type { LatestValueFeed } from '../../src/streams/latest-value-feed.js';
+import { PENDING } from '../../src/upstream/batch-loader.js';
 import { assertTokenIds } from '../../src/validation.js';
 import type { Resolvers } from './generated/resolver-types.js';
 import type { SignalsLoaders } from './loaders.js';
@@ -21,10 +22,9 @@ export interface SignalsContext {
 export const signalsReferences = {
   Token: {
     fields: ['signal'],
-    prefetch: (reference: EntityReference, context: SignalsContext): void => {
-      // Its failure is the field's to report: the loader keeps the rejected promise for it.
-      context.signals.signals.load(reference.id).catch(() => undefined);
-    },
+    // Its failure is the field's to report: the loader keeps it for the field.
+    prefetch: (reference: EntityReference, context: SignalsContext): Promise<unknown> =>
+      context.signals.signals.load(reference.id).catch(() => undefined),
   },
 } satisfies SourceReferences;
 
@@ -43,6 +43,13 @@ export const signalsResolvers = {
     },
   },
   Token: {
-    signal: (parent, _args, context) => context.signals.signals.load(parent.id),
+    // Prefetched beside market's call (signalsReferences), it has usually arrived: no promise then.
+    signal: (parent, _args, context) => {
+      const loader = context.signals.signals;
+      const settled = loader.settled(parent.id);
+      if (settled === PENDING) return loader.load(parent.id);
+      if (settled instanceof Error) throw settled;
+      return settled;
+    },
   },
 } satisfies Resolvers;

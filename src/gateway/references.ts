@@ -10,7 +10,9 @@
  * are not evaluated, so a skipped field still counts: one load the answer may not need). The
  * owner's `complete` turns the reference into its record, whose fields then resolve without a
  * promise; another source's `prefetch` starts its loads at the same moment, so its upstream call
- * runs beside the owner's instead of after it (a child field waits for its parent's value). The
+ * runs beside the owner's instead of after it (a child field waits for its parent's value), and the
+ * field's value waits for those loads too, so that its fields find them arrived (no promise each;
+ * the answer waited for them anyway). The
  * owner's own fields that name their entities in their arguments (`token(id)`, `tokens(ids)`) start
  * the others' prefetches from those arguments, once the owner's resolver has accepted them. The
  * answer is the same with or without a declaration: fields still load what they lack themselves.
@@ -44,8 +46,12 @@ export interface TypeReference {
    * none (unknown, failed): the fields then load, and fail, on their own, as without this.
    */
   complete?(reference: EntityReference, context: never): unknown;
-  /** Another source that adds fields to the type: starts their loads (its fields then find them cached). */
-  prefetch?(reference: EntityReference, context: never): void;
+  /**
+   * Another source that adds fields to the type: starts their loads (its fields then find them
+   * cached). What it returns (it must not reject: a failure is its fields' to report) is waited for
+   * with the owner's completion, so that its fields find the value arrived and need no promise.
+   */
+  prefetch?(reference: EntityReference, context: never): PromiseLike<unknown> | undefined;
   /**
    * The owner's fields (by coordinate, `Query.tokens`) whose arguments name the entities they
    * return: the references those arguments give, for the other sources' prefetches.
@@ -144,24 +150,39 @@ function wrap(
     // First: the resolver checks its arguments (and throws on bad ones) before anything is loaded.
     const value = resolve(parent, args, context, info);
     const { owner, prefetchers } = readers(info);
-    if ('fromArguments' in from) {
-      if (prefetchers.length > 0) {
-        for (const reference of from.fromArguments(args)) {
-          for (const prefetcher of prefetchers) prefetcher.prefetch!(reference, context);
-        }
-      }
-      return value;
-    }
     if (!owner && prefetchers.length === 0) return value;
+    // The prefetches' loads, waited for with the value: the whole value is then one promise whose
+    // fields (and list items) resolve synchronously, instead of a promise per item and per field.
+    const waits: PromiseLike<unknown>[] = [];
+    const prefetch = (reference: EntityReference) => {
+      for (const prefetcher of prefetchers) {
+        const loading = prefetcher.prefetch!(reference, context);
+        if (loading) waits.push(loading);
+      }
+    };
+    if ('fromArguments' in from) {
+      for (const reference of from.fromArguments(args)) prefetch(reference);
+      return withWaits(value, waits);
+    }
     const each = (reference: unknown): unknown => {
       if (reference === null || reference === undefined) return reference;
-      for (const prefetcher of prefetchers) prefetcher.prefetch!(reference as EntityReference, context);
+      prefetch(reference as EntityReference);
       return owner ? owner.complete!(reference as EntityReference, context) : reference;
     };
-    const completeAll = (resolved: unknown): unknown =>
-      !from.list ? each(resolved) : Array.isArray(resolved) ? resolved.map(each) : resolved;
+    const completeAll = (resolved: unknown): unknown => {
+      if (!from.list) return withWaits(each(resolved), waits);
+      if (!Array.isArray(resolved)) return resolved;
+      const items = resolved.map(each);
+      return withWaits(owner ? Promise.all(items) : items, waits);
+    };
     return isPromiseLike(value) ? value.then(completeAll) : completeAll(value);
   };
+}
+
+/** `value` once `waits` have settled too (they never reject); a rejected value rejects at once. */
+function withWaits(value: unknown, waits: readonly PromiseLike<unknown>[]): unknown {
+  if (waits.length === 0) return value;
+  return Promise.all([value, ...waits]).then(([settled]) => settled);
 }
 
 /** What a selection asks for: the owner's completion and the others' prefetches, of the fields it reads. */

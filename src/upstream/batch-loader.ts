@@ -41,7 +41,7 @@ export interface KeyedRead<K, V, C> {
 export function createBatchLoader<K extends string, V>(
   calls: UpstreamCalls,
   read: BatchRead<K, V>,
-): DataLoader<K, V | null>;
+): SettledLoader<K, V | null>;
 /** A request's loader over an endpoint that takes one key per call. */
 export function createBatchLoader<K, V, C = K>(
   calls: UpstreamCalls,
@@ -50,16 +50,66 @@ export function createBatchLoader<K, V, C = K>(
 export function createBatchLoader(
   calls: UpstreamCalls,
   read: BatchRead<string, unknown> | KeyedRead<unknown, unknown, unknown>,
-): DataLoader<unknown, unknown, unknown> | DataLoader<string, unknown> {
+): DataLoader<unknown, unknown, unknown> | SettledLoader<string, unknown> {
   return 'each' in read ? keyedLoader(calls, read) : batchLoader(calls, read);
+}
+
+/** What `settled` answers for a key whose batch has not answered (or that was never loaded). */
+export const PENDING: unique symbol = Symbol('pending');
+
+/**
+ * A batch loader that also tells, without a promise, what its batches have answered: a field whose
+ * value has already arrived (another field's load, a reference's prefetch) resolves synchronously
+ * instead of through a promise per field. `clear` and `clearAll` forget it with the cache, and a
+ * batch that went out before them records nothing: `settled` never answers what was fetched before
+ * the last clear. A primed value is not recorded (its `load` answers it).
+ */
+export class SettledLoader<K extends string, V> extends DataLoader<K, V> {
+  readonly #answered = new Map<K, V | Error>();
+  #generation = 0;
+
+  constructor(
+    batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
+    options: DataLoader.Options<K, V>,
+  ) {
+    // The batch function is made before `this` exists (it is super's argument) and runs after.
+    // biome-ignore lint/complexity/noUselessThisAlias: `this` cannot be read in super's arguments
+    let self: SettledLoader<K, V> | undefined;
+    super(async (keys) => {
+      const generation = self!.#generation;
+      const values = await batch(keys);
+      if (generation === self!.#generation) {
+        for (let i = 0; i < keys.length; i++) self!.#answered.set(keys[i]!, values[i]!);
+      }
+      return values;
+    }, options);
+    self = this;
+  }
+
+  /** The key's answered value (an Error for a failure), or PENDING: then `load` it. */
+  settled(key: K): V | Error | typeof PENDING {
+    return this.#answered.has(key) ? (this.#answered.get(key) as V | Error) : PENDING;
+  }
+
+  override clear(key: K): this {
+    this.#generation++;
+    this.#answered.delete(key);
+    return super.clear(key);
+  }
+
+  override clearAll(): this {
+    this.#generation++;
+    this.#answered.clear();
+    return super.clearAll();
+  }
 }
 
 function batchLoader<K extends string, V>(
   calls: UpstreamCalls,
   read: BatchRead<K, V>,
-): DataLoader<K, V | null> {
+): SettledLoader<K, V | null> {
   const { batch, keyOf, onLoad } = read;
-  return new DataLoader<K, V | null>(
+  return new SettledLoader<K, V | null>(
     async (keys) => {
       let found: readonly V[];
       try {

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createBatchLoader, inChunks } from '../../src/upstream/batch-loader.js';
+import { createBatchLoader, inChunks, PENDING } from '../../src/upstream/batch-loader.js';
 import {
   createUpstreamCalls,
   type UpstreamCallOptions,
@@ -110,6 +110,60 @@ describe('createBatchLoader over a batch endpoint', () => {
     expect(first).toBeInstanceOf(GraphQLError);
     expect(again).toBe(first);
     expect(made).toBe(1);
+  });
+
+  it('tells what its batches have answered without a promise, and forgets it with its cache', async () => {
+    const { calls } = request();
+    const { seen, batch } = endpoint();
+    const loader = createBatchLoader(calls, { batch, keyOf: (item: Item) => item.id });
+    expect(loader.settled('a')).toBe(PENDING);
+    const loading = Promise.all([loader.load('a'), loader.load('unknown-1')]);
+    expect(loader.settled('a')).toBe(PENDING);
+    await loading;
+    expect(loader.settled('a')).toEqual({ id: 'a' });
+    expect(loader.settled('unknown-1')).toBeNull();
+    expect(loader.settled('b')).toBe(PENDING);
+    loader.clear('a');
+    expect(loader.settled('a')).toBe(PENDING);
+    expect(loader.settled('unknown-1')).toBeNull();
+    loader.clearAll();
+    expect(loader.settled('unknown-1')).toBe(PENDING);
+    // A batch out when the cache is cleared records nothing: what it fetched predates the clear.
+    let answer!: () => void;
+    const gated = createBatchLoader(calls, {
+      batch: async (ids: readonly string[], options: UpstreamCallOptions) => {
+        await new Promise<void>((resolve) => {
+          answer = resolve;
+        });
+        return batch(ids, options);
+      },
+      keyOf: (item: Item) => item.id,
+    });
+    const out = gated.load('c');
+    await new Promise((resolve) => setImmediate(resolve));
+    gated.clearAll();
+    answer();
+    await out;
+    expect(gated.settled('c')).toBe(PENDING);
+    const again = gated.load('c');
+    await new Promise((resolve) => setImmediate(resolve));
+    answer();
+    await again;
+    expect(gated.settled('c')).toEqual({ id: 'c' });
+    expect(seen.map((call) => call.ids)).toEqual([['a', 'unknown-1'], ['c'], ['c']]);
+  });
+
+  it('tells a failed key as its error, the one its loads reject with', async () => {
+    const { calls } = request();
+    const loader = createBatchLoader(calls, {
+      batch: async () => {
+        throw unavailable();
+      },
+      keyOf: (item: Item) => item.id,
+    });
+    const failure = await loader.load('a').catch((err: unknown) => err);
+    expect(loader.settled('a')).toBe(failure);
+    expect(failure).toBeInstanceOf(GraphQLError);
   });
 
   it('does not log the failures of a request whose client has gone', async () => {

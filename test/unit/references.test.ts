@@ -101,6 +101,46 @@ describe('entity references (graphql-js: a new fieldNodes array per call)', () =
     expect(log).toEqual([]);
   });
 
+  it('answers a field once the prefetches of its value have arrived: the prefetched fields find them', async () => {
+    const arrived = new Set<string>();
+    const seen: string[] = [];
+    const slow = sources([]);
+    slow[2] = {
+      name: 'notes',
+      typeDefs: 'type Item { note: String }',
+      resolvers: {
+        Item: {
+          note: (item: { id: string }) => {
+            seen.push(`${item.id} ${arrived.has(item.id) ? 'arrived' : 'pending'}`);
+            return `note ${item.id}`;
+          },
+        },
+      },
+      references: {
+        Item: {
+          fields: ['note'],
+          prefetch: (reference: EntityReference) =>
+            new Promise<void>((resolve) =>
+              setTimeout(() => {
+                arrived.add(reference.id);
+                resolve();
+              }, 20),
+            ),
+        },
+      },
+    };
+    const schema = buildGatewaySchema(slow);
+    // A list of references, one reference (async), and the owner's field from its arguments.
+    for (const source of ['{ list { note } }', '{ pick { name note } }', '{ item(id: "a") { note } }']) {
+      arrived.clear();
+      seen.length = 0;
+      const result = await graphql({ schema, source });
+      expect(result.errors).toBeUndefined();
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((entry) => entry.endsWith('arrived'))).toBe(true);
+    }
+  });
+
   it('refuses at boot a type two sources complete, a reference to what is not an object type, arguments of another source’s field', () => {
     const twice = sources([]);
     twice[2] = {
