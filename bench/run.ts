@@ -26,6 +26,7 @@ import { hasWrk, type LoadOptions, type LoadResult, loadWithAutocannon, loadWith
 import {
   cpuMs,
   freePort,
+  median,
   peakRssMb,
   spawnWithReadyLine,
   startSandboxProcesses,
@@ -321,12 +322,6 @@ async function upstreamCalls(adminUrls: string[]): Promise<number> {
     ),
   );
   return stats.reduce((sum, n) => sum + n, 0);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function summarise(samples: Sample[]): Summary[] {

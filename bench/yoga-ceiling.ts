@@ -24,6 +24,7 @@ import { hasWrk, loadWithWrk } from './load.js';
 import {
   cpuMs,
   freePort,
+  median,
   peakRssMb,
   spawnWithReadyLine,
   startSandboxProcesses,
@@ -87,12 +88,6 @@ interface Run {
   non2xx: number;
   withErrors: number;
 }
-
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function main(): Promise<void> {
   if (!(await hasWrk())) throw new Error('wrk is needed (apt-get install wrk)');
