@@ -7,7 +7,8 @@
  * A source that declares a `TypeReference` for such a type is asked once per reference instead,
  * on the field that returns it, and only when the client's selection there reads one of the
  * fields the declaration names (aliases, fragments and inline fragments included; @skip/@include
- * are not evaluated, so a skipped field still counts: one load the answer may not need). The
+ * are not evaluated, so a skipped field still counts: one load the answer may not need, and waits
+ * for). The
  * owner's `complete` turns the reference into its record, whose fields then resolve without a
  * promise; another source's `prefetch` starts its loads at the same moment, so its upstream call
  * runs beside the owner's instead of after it (a child field waits for its parent's value), and the
