@@ -8,15 +8,14 @@
  * on the field that returns it, and only when the client's selection there reads one of the
  * fields the declaration names (aliases, fragments and inline fragments included; @skip/@include
  * are not evaluated, so a skipped field still counts: one load the answer may not need, and waits
- * for). The
- * owner's `complete` turns the reference into its record, whose fields then resolve without a
- * promise; another source's `prefetch` starts its loads at the same moment, so its upstream call
- * runs beside the owner's instead of after it (a child field waits for its parent's value), and the
- * field's value waits for those loads too, so that its fields find them arrived (no promise each;
- * the answer waited for them anyway). The
- * owner's own fields that name their entities in their arguments (`token(id)`, `tokens(ids)`) start
- * the others' prefetches from those arguments, once the owner's resolver has accepted them. The
- * answer is the same with or without a declaration: fields still load what they lack themselves.
+ * for). The owner's `complete` turns the reference into its record, whose fields then resolve
+ * without a promise; another source's `prefetch` starts its loads at the same moment, so its
+ * upstream call runs beside the owner's instead of after it (a child field waits for its parent's
+ * value), and the field's value waits for those loads too, so that its fields find them arrived (no
+ * promise each; the answer waited for them anyway). The owner's own fields that name their
+ * entities in their arguments (`token(id)`, `tokens(ids)`) start the others' prefetches from those
+ * arguments, once the owner's resolver has accepted them. The answer is the same with or without a
+ * declaration: fields still load what they lack themselves.
  */
 import {
   type FieldNode,
