@@ -242,6 +242,12 @@ export async function startSwitchyard(
   };
 }
 
+/** Redis clients the gateway is closing: their `end` is the last one. */
+const closingRedis = new WeakSet<RedisClient>();
+
+/** How long a Redis command may take before it fails (and opens the breaker), in ms. */
+const COMMAND_TIMEOUT_MS = 500;
+
 /**
  * Redis fails fast when down (no hanging offline queue), per library-notes.md. Start-up waits a
  * moment for the first connection but does not require it: what depends on Redis decides how to
@@ -259,12 +265,6 @@ export async function startSwitchyard(
  * map refresh; the other slots are served throughout. A hung master costs its slots one command
  * timeout, then its node's breaker fails them fast (stores/redis-breaker.ts).
  */
-/** Redis clients the gateway is closing: their `end` is the last one. */
-const closingRedis = new WeakSet<RedisClient>();
-
-/** How long a Redis command may take before it fails (and opens the breaker), in ms. */
-const COMMAND_TIMEOUT_MS = 500;
-
 async function connectRedis(
   target: string | RedisSentinelConfig | RedisClusterConfig,
   logger: Logger,

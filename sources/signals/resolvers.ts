@@ -1,7 +1,6 @@
 /** Resolvers of the signals subschema (schema.graphql): `Token.signal`. */
 import type { EntityReference, SourceReferences } from '../../src/gateway/references.js';
 import type { LatestValueFeed } from '../../src/streams/latest-value-feed.js';
-import { PENDING } from '../../src/upstream/batch-loader.js';
 import { assertTokenIds } from '../../src/validation.js';
 import type { Resolvers } from './generated/resolver-types.js';
 import type { SignalsLoaders } from './loaders.js';
@@ -44,12 +43,6 @@ export const signalsResolvers = {
   },
   Token: {
     // Prefetched beside market's call (signalsReferences), it has usually arrived: no promise then.
-    signal: (parent, _args, context) => {
-      const loader = context.signals.signals;
-      const settled = loader.settled(parent.id);
-      if (settled === PENDING) return loader.load(parent.id);
-      if (settled instanceof Error) throw settled;
-      return settled;
-    },
+    signal: (parent, _args, context) => context.signals.signals.loadSettled(parent.id),
   },
 } satisfies Resolvers;

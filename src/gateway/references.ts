@@ -154,19 +154,13 @@ function wrap(
     // The prefetches' loads, waited for with the value: the whole value is then one promise whose
     // fields (and list items) resolve synchronously, instead of a promise per item and per field.
     const waits: PromiseLike<unknown>[] = [];
-    const prefetch = (reference: EntityReference) => {
-      for (const prefetcher of prefetchers) {
-        const loading = prefetcher.prefetch!(reference, context);
-        if (loading) waits.push(loading);
-      }
-    };
     if ('fromArguments' in from) {
-      for (const reference of from.fromArguments(args)) prefetch(reference);
+      for (const reference of from.fromArguments(args)) prefetch(prefetchers, reference, context, waits);
       return withWaits(value, waits);
     }
     const each = (reference: unknown): unknown => {
       if (reference === null || reference === undefined) return reference;
-      prefetch(reference as EntityReference);
+      prefetch(prefetchers, reference as EntityReference, context, waits);
       return owner ? owner.complete!(reference as EntityReference, context) : reference;
     };
     const completeAll = (resolved: unknown): unknown => {
@@ -177,6 +171,19 @@ function wrap(
     };
     return isPromiseLike(value) ? value.then(completeAll) : completeAll(value);
   };
+}
+
+/** Starts every prefetch of `reference`, adding the loads they return to `waits`. */
+function prefetch(
+  prefetchers: readonly TypeReference[],
+  reference: EntityReference,
+  context: never,
+  waits: PromiseLike<unknown>[],
+): void {
+  for (const prefetcher of prefetchers) {
+    const loading = prefetcher.prefetch!(reference, context);
+    if (loading) waits.push(loading);
+  }
 }
 
 /** `value` once `waits` have settled too (they never reject); a rejected value rejects at once. */

@@ -34,10 +34,10 @@ export function createMemoryNonceStore(now: () => number = Date.now): NonceStore
  * but had not yet sent to a replica when it was lost (a crash: microseconds on an idle machine, but
  * nonces acknowledged up to ~0.5 s before a master hung were seen lost on a loaded one; a partition
  * isolating the master: up to the node timeout) is unknown to the promoted replica, and the request
- * could be accepted again within its signature's max age. WAIT 1 after the claim would narrow that, but it
- * blocks the one connection every other command to that master shares (for the full timeout while
- * the master has no replica); the trading upstream's clientOrderId idempotency is the second line
- * for orders.
+ * could be accepted again within its signature's max age. WAIT 1 after the claim would narrow that,
+ * but it blocks the one connection every other command to that master shares (for the full timeout
+ * while the master has no replica); the trading upstream's clientOrderId idempotency is the second
+ * line for orders.
  */
 export function createRedisNonceStore({ redis, prefix }: RedisStoreOptions): NonceStore {
   return {

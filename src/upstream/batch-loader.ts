@@ -79,7 +79,8 @@ export class SettledLoader<K extends string, V> extends DataLoader<K, V> {
       const generation = self!.#generation;
       const values = await batch(keys);
       if (generation === self!.#generation) {
-        for (let i = 0; i < keys.length; i++) self!.#answered.set(keys[i]!, values[i]!);
+        const answered = self!.#answered;
+        for (let i = 0; i < keys.length; i++) answered.set(keys[i]!, values[i]!);
       }
       return values;
     }, options);
@@ -89,6 +90,17 @@ export class SettledLoader<K extends string, V> extends DataLoader<K, V> {
   /** The key's answered value (an Error for a failure), or PENDING: then `load` it. */
   settled(key: K): V | Error | typeof PENDING {
     return this.#answered.has(key) ? (this.#answered.get(key) as V | Error) : PENDING;
+  }
+
+  /**
+   * What a resolver returns for `key`: its value when it has arrived (its failure thrown), else the
+   * promise `load` gives. The same answer as `load`, without a promise when none is needed.
+   */
+  loadSettled(key: K): V | Promise<V> {
+    const settled = this.settled(key);
+    if (settled === PENDING) return this.load(key);
+    if (settled instanceof Error) throw settled;
+    return settled;
   }
 
   override clear(key: K): this {

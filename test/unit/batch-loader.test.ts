@@ -119,8 +119,11 @@ describe('createBatchLoader over a batch endpoint', () => {
     expect(loader.settled('a')).toBe(PENDING);
     const loading = Promise.all([loader.load('a'), loader.load('unknown-1')]);
     expect(loader.settled('a')).toBe(PENDING);
+    // What a resolver returns: the load's promise before the value arrives, the value itself after.
+    expect(loader.loadSettled('a')).toBeInstanceOf(Promise);
     await loading;
     expect(loader.settled('a')).toEqual({ id: 'a' });
+    expect(loader.loadSettled('a')).toEqual({ id: 'a' });
     expect(loader.settled('unknown-1')).toBeNull();
     expect(loader.settled('b')).toBe(PENDING);
     loader.clear('a');
@@ -163,6 +166,7 @@ describe('createBatchLoader over a batch endpoint', () => {
     });
     const failure = await loader.load('a').catch((err: unknown) => err);
     expect(loader.settled('a')).toBe(failure);
+    expect(() => loader.loadSettled('a')).toThrow(failure as Error);
     expect(failure).toBeInstanceOf(GraphQLError);
   });
 
