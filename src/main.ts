@@ -40,7 +40,6 @@ import { watchClusterNodes } from './stores/redis-cluster-health.js';
 import { createRedisHealthLog, redisFailureReason } from './stores/redis-health.js';
 import { createSubscriptionRegistry } from './streams/subscription-registry.js';
 import { createMetrics, type GatewayMetrics } from './telemetry/metrics.js';
-import { createTracing } from './telemetry/tracing.js';
 import { createUpstreamTelemetry } from './telemetry/upstream-telemetry.js';
 
 /** A started Switchyard: its URL and how to stop it. */
@@ -90,7 +89,10 @@ export async function startSwitchyard(
       ? Object.fromEntries(Object.entries(sandboxes!).map(([name, sandbox]) => [name, sandbox.target]))
       : config.upstreams.targets;
   const metrics = createMetrics();
-  const tracing = config.tracing ? createTracing(config.tracing, logger) : undefined;
+  // The OpenTelemetry SDK and exporter are loaded only when tracing is on (~50 ms of start-up).
+  const tracing = config.tracing
+    ? (await import('./telemetry/tracing.js')).createTracing(config.tracing, logger)
+    : undefined;
   const redisTarget = config.redisUrl ?? config.redisSentinel ?? config.redisCluster;
   const redis = redisTarget ? await connectRedis(redisTarget, logger, metrics) : undefined;
 

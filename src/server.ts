@@ -2,7 +2,6 @@
  * Builds the Yoga server: the stitched schema, the per-request context and the envelop plugins in
  * the order DESIGN.md fixes. It does not listen: src/main.ts does.
  */
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Tracer } from '@opentelemetry/api';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -176,7 +175,9 @@ export function createGateway({
     // Replaced by useBodyLimit: same protection without streaming every body through a pipeline.
     maxRequestBodySize: false,
     // GraphiQL's assets are bundled, not loaded from a CDN: the page works offline and under a strict CSP.
-    renderGraphiQL,
+    // The bundle (~9 MB of source) is loaded on the first page asked for, never when GraphiQL is off.
+    renderGraphiQL: async (options) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     graphiql: config.graphiql
       ? {
           title: 'Switchyard',
