@@ -6,6 +6,8 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# package.json's file: dependencies (vendor/README: why), installed as links into the folder.
+COPY vendor vendor
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/copy-assets.mjs scripts/copy-assets.mjs
@@ -20,6 +22,7 @@ RUN npm run build
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY vendor vendor
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # 3. Runtime: compiled code and production dependencies, as the unprivileged `node` user.
@@ -27,6 +30,8 @@ FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=4000
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules node_modules
+# What node_modules links to (file: dependencies).
+COPY --chown=root:root vendor vendor
 COPY --from=build --chown=root:root /app/dist dist
 # SQL migrations the gateway applies at start (src/stores/postgres-pool.ts finds them beside dist/).
 COPY --chown=root:root migrations migrations

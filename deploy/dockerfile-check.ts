@@ -22,6 +22,19 @@ export function testedNodeMajor(): number {
   return Number(major);
 }
 
+/**
+ * The folders of package.json's `file:` dependencies (vendor/…): npm ci links them into
+ * node_modules, so every stage that installs needs them first, and the runtime beside node_modules.
+ */
+export function localDependencyFolders(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  return Object.values(pkg.dependencies ?? {})
+    .filter((spec) => spec.startsWith('file:'))
+    .map((spec) => spec.slice('file:'.length).replace(/^\.\//, ''));
+}
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Stage names in order (`FROM image AS name`). */
@@ -44,6 +57,7 @@ export function checkDockerfile(
   dockerfile: string,
   exists: (path: string) => boolean,
   nodeMajor = testedNodeMajor(),
+  localFolders = localDependencyFolders(),
 ): string[] {
   const problems: string[] = [];
   const add = (what: string) => problems.push(`${DOCKERFILE}: ${what}`);
@@ -69,6 +83,25 @@ export function checkDockerfile(
   if (!/^HEALTHCHECK\s.*\/healthz/m.test(final)) add('the runtime stage needs a HEALTHCHECK on /healthz');
   if (!same(dockerCmd(final), gatewayCommand('compiled'))) {
     add(`CMD must be ${JSON.stringify(gatewayCommand('compiled'))} (deploy/commands.ts)`);
+  }
+  const copiedSources = (part: string) =>
+    [...part.matchAll(/^COPY\s+(?!.*--from)(?:--\S+\s+)*(.+)$/gm)].flatMap((m) =>
+      m[1]!
+        .trim()
+        .split(/\s+/)
+        .slice(0, -1)
+        .map((source) => source.replace(/\/$/, '')),
+    );
+  for (const [index, stage] of stages.entries()) {
+    const install = /^RUN\s.*\bnpm ci\b/m.exec(stage);
+    const before = copiedSources(install ? stage.slice(0, install.index) : stage);
+    for (const folder of localFolders) {
+      const covered = before.some((source) => folder === source || folder.startsWith(`${source}/`));
+      if (install && !covered)
+        add(`COPY ${folder} before npm ci in stage ${index + 1}: package.json installs it`);
+      if (index === stages.length - 1 && !covered)
+        add(`the runtime stage must COPY ${folder}: node_modules links to it`);
+    }
   }
   for (const match of text.matchAll(/^COPY\s+(?!.*--from)(?:--\S+\s+)*(.+)$/gm)) {
     const sources = match[1]!.trim().split(/\s+/).slice(0, -1);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { checkDockerfile, testedNodeMajor } from '../../deploy/dockerfile-check.js';
+import { checkDockerfile, localDependencyFolders, testedNodeMajor } from '../../deploy/dockerfile-check.js';
 import {
   checkKubernetes,
   KUBERNETES_DIR,
@@ -219,6 +219,29 @@ describe('Dockerfile on the Node CI tests on', () => {
     );
     expect(checkDockerfile(older, exists)).toEqual([
       'Dockerfile: FROM node:20-bookworm-slim: every stage must be on node:24 (the Node the tests run on in CI)',
+    ]);
+  });
+
+  it("copies package.json's file: dependencies before each npm ci and into the runtime", () => {
+    const dockerfile = readFileSync(new URL('Dockerfile', ROOT), 'utf8');
+    const exists = () => true;
+    expect(localDependencyFolders()).toEqual(['vendor/whatwg-node-promise-helpers']);
+    expect(checkDockerfile(dockerfile, exists)).toEqual([]);
+    const stages = dockerfile.split(/^(?=FROM\s)/m);
+    const withoutVendor = (stage: string) => stage.replace(/^COPY (--\S+ )*vendor vendor\n/m, '');
+    const [, build, deps, runtime] = stages;
+    expect(checkDockerfile([stages[0], build, withoutVendor(deps!), runtime].join(''), exists)).toEqual([
+      'Dockerfile: COPY vendor/whatwg-node-promise-helpers before npm ci in stage 2: package.json installs it',
+    ]);
+    expect(checkDockerfile([stages[0], build, deps, withoutVendor(runtime!)].join(''), exists)).toEqual([
+      'Dockerfile: the runtime stage must COPY vendor/whatwg-node-promise-helpers: node_modules links to it',
+    ]);
+    // Copied after the install is too late.
+    const late = build!
+      .replace('COPY vendor vendor\n', '')
+      .replace(/^(RUN npm run build)$/m, 'COPY vendor vendor\n$1');
+    expect(checkDockerfile([stages[0], late, deps, runtime].join(''), exists)).toEqual([
+      'Dockerfile: COPY vendor/whatwg-node-promise-helpers before npm ci in stage 1: package.json installs it',
     ]);
   });
 });
