@@ -93,19 +93,18 @@ export function checkDockerfile(
         .map((source) => source.replace(/\/$/, '')),
     );
   for (const [index, stage] of stages.entries()) {
+    const name = dockerStages(stage)[0];
     const install = /^RUN\s.*\bnpm ci\b/m.exec(stage);
     const before = copiedSources(install ? stage.slice(0, install.index) : stage);
     for (const folder of localFolders) {
       const covered = before.some((source) => folder === source || folder.startsWith(`${source}/`));
-      if (install && !covered)
-        add(`COPY ${folder} before npm ci in stage ${index + 1}: package.json installs it`);
+      if (install && !covered) add(`stage ${name}: COPY ${folder} before npm ci (package.json installs it)`);
       if (index === stages.length - 1 && !covered)
         add(`the runtime stage must COPY ${folder}: node_modules links to it`);
     }
   }
-  for (const match of text.matchAll(/^COPY\s+(?!.*--from)(?:--\S+\s+)*(.+)$/gm)) {
-    const sources = match[1]!.trim().split(/\s+/).slice(0, -1);
-    for (const source of sources) if (!exists(source)) add(`COPY ${source}: no such file in the repository`);
+  for (const source of copiedSources(text)) {
+    if (!exists(source)) add(`COPY ${source}: no such file in the repository`);
   }
   return problems;
 }

@@ -231,7 +231,7 @@ describe('Dockerfile on the Node CI tests on', () => {
     const withoutVendor = (stage: string) => stage.replace(/^COPY (--\S+ )*vendor vendor\n/m, '');
     const [, build, deps, runtime] = stages;
     expect(checkDockerfile([stages[0], build, withoutVendor(deps!), runtime].join(''), exists)).toEqual([
-      'Dockerfile: COPY vendor/whatwg-node-promise-helpers before npm ci in stage 2: package.json installs it',
+      'Dockerfile: stage deps: COPY vendor/whatwg-node-promise-helpers before npm ci (package.json installs it)',
     ]);
     expect(checkDockerfile([stages[0], build, deps, withoutVendor(runtime!)].join(''), exists)).toEqual([
       'Dockerfile: the runtime stage must COPY vendor/whatwg-node-promise-helpers: node_modules links to it',
@@ -241,7 +241,7 @@ describe('Dockerfile on the Node CI tests on', () => {
       .replace('COPY vendor vendor\n', '')
       .replace(/^(RUN npm run build)$/m, 'COPY vendor vendor\n$1');
     expect(checkDockerfile([stages[0], late, deps, runtime].join(''), exists)).toEqual([
-      'Dockerfile: COPY vendor/whatwg-node-promise-helpers before npm ci in stage 1: package.json installs it',
+      'Dockerfile: stage build: COPY vendor/whatwg-node-promise-helpers before npm ci (package.json installs it)',
     ]);
   });
 });
