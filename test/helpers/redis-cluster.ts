@@ -49,6 +49,8 @@ export interface TestRedisCluster {
   heal(): Promise<void>;
   /** Resolves once every live node says cluster_state:ok and every slot has a live master. */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** The last `lines` of every node's redis.log, headed by its port (printed when a test fails). */
+  logTails(lines?: number): string;
   stop(): Promise<void>;
 }
 
@@ -335,6 +337,19 @@ export async function useTestRedisCluster({
       await waitHealthy();
     },
     waitHealthy,
+    logTails(lines = 60) {
+      return [...servers.keys()]
+        .map((port) => {
+          let log: string;
+          try {
+            log = readFileSync(join(dir, String(port), 'redis.log'), 'utf8');
+          } catch (err) {
+            log = `(no log: ${(err as Error).message})`;
+          }
+          return `--- redis.log of :${port}\n${log.trimEnd().split('\n').slice(-lines).join('\n')}`;
+        })
+        .join('\n');
+    },
     stop,
   };
   return handle;

@@ -94,7 +94,9 @@ describe.skipIf(!cluster)('Redis Cluster failover under load', { timeout: 180_00
     await cluster?.stop();
   });
   // Each test starts on a whole cluster (every master with a replica in sync), whatever the last left.
-  beforeEach(async () => {
+  beforeEach(async ({ onTestFailed }) => {
+    // The nodes' own account of a failure (their logs go with the cluster when the file ends).
+    onTestFailed(() => console.log(cluster!.logTails()));
     await cluster!.heal();
   }, 60_000);
 
