@@ -8,15 +8,23 @@ import { gatewayCommand } from './commands.js';
 
 export const DOCKERFILE = 'Dockerfile';
 
+interface RootPackage {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+let rootPackage: RootPackage | undefined;
+/** The root package.json, read once: the Node major and the `file:` dependencies below come from it. */
+const packageJson = (): RootPackage =>
+  (rootPackage ??= JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as RootPackage);
+
 /**
  * The Node major CI runs the tests on: package.json's `node` devDependency (the registry's Node
  * binary, first on PATH in .ci/run). The image must run what was tested.
  */
 export function testedNodeMajor(): number {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    devDependencies?: Record<string, string>;
-  };
-  const major = /^\D*(\d+)/.exec(pkg.devDependencies?.node ?? '')?.[1];
+  const major = /^\D*(\d+)/.exec(packageJson().devDependencies?.node ?? '')?.[1];
   if (major === undefined)
     throw new Error('package.json: devDependencies.node (the Node CI tests on) is missing');
   return Number(major);
@@ -27,10 +35,7 @@ export function testedNodeMajor(): number {
  * node_modules, so every stage that installs needs them first, and the runtime beside node_modules.
  */
 export function localDependencyFolders(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    dependencies?: Record<string, string>;
-  };
-  return Object.values(pkg.dependencies ?? {})
+  return Object.values(packageJson().dependencies ?? {})
     .filter((spec) => spec.startsWith('file:'))
     .map((spec) => spec.slice('file:'.length).replace(/^\.\//, ''));
 }
